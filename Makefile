@@ -1,0 +1,46 @@
+# 社群内容副驾 — every target sets up what it needs; a fresh machine needs only `make run` / `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export GRADIO_ANALYTICS_ENABLED := False
+export HF_HUB_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: setup run test test-fast lint bench browser-deps clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+run: setup
+	$(PY) -m copilot init
+	$(PY) app.py
+
+# Chromium and a CJK font for the browser test (Debian packages; installed only when missing).
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy"; then \
+		echo "安装 chromium 与中文字体（fonts-wqy-microhei）…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei fontconfig >/dev/null; \
+	fi
+
+test: setup browser-deps
+	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not browser"
+
+lint: setup
+	$(VENV)/bin/ruff check copilot tests bench app.py
+	$(VENV)/bin/ruff format --check copilot tests bench app.py
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

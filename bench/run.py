@@ -1,0 +1,187 @@
+"""`make bench`: retrieval quality, ingest throughput, search latency, app start-up; prints a table, writes JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import copilot  # noqa: E402,F401 - offline environment first
+from copilot.config import Settings  # noqa: E402
+from copilot.records import Post  # noqa: E402
+from copilot.retrieve import Filters  # noqa: E402
+from copilot.services import Services  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results.json"
+SECTIONS: dict[str, Callable[[], dict]] = {}
+
+
+def section(fn: Callable[[], dict]) -> Callable[[], dict]:
+    SECTIONS[fn.__name__] = fn
+    return fn
+
+
+def demo_services() -> Services:
+    home = Path(tempfile.mkdtemp(prefix="bench-demo-"))
+    svc = Services(Settings(home=home))
+    svc.ingest_demo()
+    return svc
+
+
+def generated_posts(n: int, seed: int = 7) -> list[Post]:
+    """n distinct posts recombined from the demo brand's sentences (realistic length and vocabulary)."""
+    rng = random.Random(seed)
+    demo = [json.loads(line) for line in (ROOT / "knowledge" / "posts.jsonl").read_text("utf-8").splitlines()]
+    sentences = [s for d in demo for s in d["text"].replace("！", "。").split("。") if len(s) > 6]
+    posts = []
+    for i in range(n):
+        text = "。".join(rng.sample(sentences, rng.randint(2, 5))) + f"。第{i}号"
+        src = rng.choice(demo)
+        posts.append(
+            Post(
+                id=f"g{i:06d}",
+                text=text,
+                content_type=src["content_type"],
+                topic_type=src["topic_type"],
+                group=src["group"],
+                replies=rng.randint(0, 120),
+                reactions=rng.randint(0, 200),
+            )
+        )
+    return posts
+
+
+@section
+def retrieval() -> dict:
+    svc = demo_services()
+    cases = [json.loads(x) for x in (ROOT / "evals" / "retrieval.jsonl").read_text("utf-8").splitlines() if x.strip()]
+    recalls, mrr = [], []
+    for case in cases:
+        f = case.get("filters") or {}
+        hits = svc.retriever.search(
+            case["query"],
+            k=5,
+            include_docs=False,
+            filters=Filters(f.get("group", ""), f.get("content_type", ""), f.get("topic_type", "")),
+        )
+        ids = [h.post.id for h in hits]
+        rel = set(case["relevant"])
+        recalls.append(len(rel & set(ids)) / len(rel))
+        mrr.append(next((1 / (i + 1) for i, x in enumerate(ids) if x in rel), 0.0))
+    return {
+        "queries": len(cases),
+        "recall@5": round(statistics.mean(recalls), 3),
+        "mrr@5": round(statistics.mean(mrr), 3),
+    }
+
+
+@section
+def ingest_and_search() -> dict:
+    home = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    svc = Services(Settings(home=home))
+    posts = generated_posts(10_000)
+    t0 = time.perf_counter()
+    svc.store.add(posts[:5000])
+    ingest_s = time.perf_counter() - t0
+    svc.store.add(posts[5000:])
+    svc.retriever.refresh()
+    rng = random.Random(3)
+    queries = [
+        "梅雨天茶叶怎么存",
+        "白茶用多少度的水",
+        "直播几点开始",
+        "外婆的搪瓷缸",
+        "新茶饮价格战",
+        "接龙报名试饮装",
+        "生普和熟普的区别",
+        "晚安打卡",
+        "茶农老李采茶",
+        "双十二优惠",
+    ]
+    lat = []
+    for i in range(200):
+        q = rng.choice(queries)
+        f = Filters(content_type="干货") if i % 4 == 0 else Filters()
+        t = time.perf_counter()
+        svc.retriever.search(q, k=5, filters=f)
+        lat.append((time.perf_counter() - t) * 1000)
+    lat.sort()
+    avg = sum(len(p.text) for p in posts[:5000]) / 5000
+    return {
+        "ingest_posts": 5000,
+        "avg_chars": round(avg),
+        "ingest_posts_per_s": round(5000 / ingest_s, 1),
+        "search_corpus": svc.store.count(),
+        "search_p50_ms": round(lat[len(lat) // 2], 1),
+        "search_p95_ms": round(lat[int(len(lat) * 0.95)], 1),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@section
+def app_ready() -> dict:
+    home = tempfile.mkdtemp(prefix="bench-app-")
+    port = _free_port()
+    env = {**os.environ, "COPILOT_HOME": home}
+    t0 = time.perf_counter()
+    cmd = f"{sys.executable} -m copilot init && exec {sys.executable} app.py --port {port}"
+    proc = subprocess.Popen(
+        ["bash", "-c", cmd], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    ready = None
+    try:
+        while time.perf_counter() - t0 < 120:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as r:
+                    if r.status == 200:
+                        ready = time.perf_counter() - t0
+                        break
+            except OSError:
+                time.sleep(0.1)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    return {"app_ready_s": round(ready, 2) if ready else None}
+
+
+AIMS = {"recall@5": ">= 0.9", "ingest_posts_per_s": ">= 300", "search_p95_ms": "<= 50", "app_ready_s": "<= 10"}
+
+
+def main() -> None:
+    only = sys.argv[1:]
+    results = json.loads(RESULTS.read_text("utf-8")) if RESULTS.exists() and only else {}
+    for name, fn in SECTIONS.items():
+        if only and name not in only:
+            continue
+        print(f"… {name}", file=sys.stderr, flush=True)
+        results[name] = fn()
+    results["machine"] = {"cores": os.cpu_count(), "python": sys.version.split()[0], "date": time.strftime("%Y-%m-%d")}
+    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    print("\n| section | metric | value | aim |\n|---|---|---|---|")
+    for name, values in results.items():
+        if name == "machine":
+            continue
+        for key, value in values.items():
+            print(f"| {name} | {key} | {value} | {AIMS.get(key, '')} |")
+    print(f"\nwritten {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""Read and validate the persona YAML into a Persona record."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from copilot.errors import InputError
+from copilot.readers import decode_bytes
+from copilot.records import CONTENT_TYPES, GROUP_TYPES, Group, Intro, Persona, Slot
+
+# A group without slots gets the rhythm its type usually runs.
+DEFAULT_SLOTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "引流群": (("08:00", "早安"), ("10:30", "干货"), ("12:30", "话题"), ("19:30", "活动提醒"), ("22:00", "晚安")),
+    "学习群": (("07:30", "早安"), ("09:00", "干货"), ("12:00", "话题"), ("20:00", "干货"), ("21:30", "晚安")),
+    "活动群": (("09:00", "活动预告"), ("12:00", "活动提醒"), ("18:00", "话题"), ("20:00", "活动提醒")),
+    "转化群": (("09:00", "活动预告"), ("12:00", "活动提醒"), ("19:30", "活动提醒"), ("21:30", "晚安")),
+}
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SlotIn(_Strict):
+    time: str
+    content_type: str
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _time(cls, v: object) -> str:
+        if isinstance(v, int):  # YAML reads 08:00 unquoted as sexagesimal minutes
+            v = f"{v // 60:02d}:{v % 60:02d}"
+        m = _TIME.match(str(v).strip())
+        if not m:
+            raise ValueError(f'时间「{v}」应写成 HH:MM，例如 "08:00"')
+        return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+    @field_validator("content_type")
+    @classmethod
+    def _ctype(cls, v: str) -> str:
+        if v not in CONTENT_TYPES:
+            raise ValueError(f"内容类型「{v}」不认识，可选：{'、'.join(CONTENT_TYPES)}")
+        return v
+
+
+class GroupIn(_Strict):
+    name: str
+    type: str = "引流群"
+    positioning: str = ""
+    slots: list[SlotIn] = []
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, v: str) -> str:
+        if v not in GROUP_TYPES:
+            raise ValueError(f"群类型「{v}」不认识，可选：{'、'.join(GROUP_TYPES)}")
+        return v
+
+
+class IntroIn(_Strict):
+    who: str = ""
+    brand: str = ""
+    value: str = ""
+    trust: str = ""
+
+
+class PersonaIn(_Strict):
+    name: str
+    brand: str = ""
+    industry: str = ""
+    archetype: str = ""
+    address_form: list[str] = []
+    catchphrases: list[str] = []
+    emoji: list[str] = []
+    signoff: str = ""
+    tone: list[str] = []
+    taboo: list[str] = []
+    intro: IntroIn = IntroIn()
+    groups: list[GroupIn] = []
+    posts: list[dict] = []  # sample posts in the persona's own voice (optional)
+
+    @field_validator("archetype")
+    @classmethod
+    def _arch(cls, v: str) -> str:
+        if v and v not in ("亲民", "专业"):
+            raise ValueError(f"archetype「{v}」只能是 亲民 或 专业")
+        return v
+
+
+def _group(g: GroupIn) -> Group:
+    slots = [Slot(s.time, s.content_type) for s in g.slots] or [Slot(t, c) for t, c in DEFAULT_SLOTS[g.type]]
+    return Group(g.name, g.type, g.positioning, tuple(sorted(slots, key=lambda s: s.time)))
+
+
+def persona_from_mapping(data: object, source: str = "") -> Persona:
+    """Validate a parsed YAML mapping into a Persona; errors name the offending key."""
+    if not isinstance(data, dict):
+        raise InputError("人设文件应是 YAML 映射（name: ... 这样的键值对）", file=source)
+    try:
+        p = PersonaIn.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "不认识的键，请检查拼写"
+        elif err["type"] == "missing":
+            msg = "缺少必填项"
+        raise InputError(msg, file=source, column=where) from None
+    return Persona(
+        name=p.name,
+        brand=p.brand,
+        industry=p.industry,
+        archetype=p.archetype,
+        address_form=tuple(p.address_form),
+        catchphrases=tuple(p.catchphrases),
+        emoji=tuple(p.emoji),
+        signoff=p.signoff,
+        tone=tuple(p.tone),
+        taboo=tuple(p.taboo),
+        intro=Intro(**p.intro.model_dump()),
+        groups=tuple(_group(g) for g in p.groups),
+    )
+
+
+def load_persona(path: Path) -> Persona:
+    """Read a persona YAML file (UTF-8, UTF-8 BOM or GBK)."""
+    raw = path.read_bytes()
+    text = decode_bytes(raw, str(path))
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise InputError(f"YAML 格式错误：{getattr(exc, 'problem', exc)}", file=str(path), line=line) from None
+    return persona_from_mapping(data, str(path))
+
+
+def sample_posts(path: Path) -> list[dict]:
+    """The optional `posts:` list of a persona file (used by eval personas)."""
+    data = yaml.safe_load(decode_bytes(path.read_bytes(), str(path))) or {}
+    return list(data.get("posts") or [])

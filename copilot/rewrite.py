@@ -1,0 +1,248 @@
+"""Rule-based, explainable rewrite of any text into the persona's voice; facts are never touched."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from copilot.profile import PARTICLES, VoiceProfile, cjk_len, emojis, normalize_width
+
+# Spans that must survive a rewrite byte for byte: links, times, dates, prices, numbers, quoted names.
+FACT = re.compile(
+    r"https?://[^\s，。！？）」]+"
+    r"|[\w.+-]+@[\w-]+\.[\w.]+"
+    r"|\d{4}[-/年]\d{1,2}[-/月]\d{1,2}[日号]?"
+    r"|\d{1,2}月\d{1,2}[日号]"
+    r"|(?:周|星期|礼拜)[一二三四五六日天]"
+    r"|(?:早上|上午|中午|下午|傍晚|晚上|今晚|明晚|明早|凌晨)?\d{1,2}[:：]\d{2}"
+    r"|(?:早上|上午|中午|下午|傍晚|晚上|今晚|明晚|明早|凌晨)?\d{1,2}点(?:半|\d{1,2}分)?"
+    r"|[¥￥]\s?\d+(?:\.\d+)?"
+    r"|\d+(?:[.,]\d+)*\s?(?:元|块|万|千|百|折|%|％|[个条泡克斤两天人位次份盒罐袋年岁度℃小时分钟秒周期])?"
+    r"|《[^》]{1,40}》|「[^」]{1,40}」|【[^】]{1,40}】|@\S+"
+)
+_PLACE = "\ue000{}\ue001"
+_PLACE_RE = re.compile("\ue000(\\d+)\ue001")
+
+# (pattern, replacement, explanation) — AI scaffolding that real people do not type into a group chat.
+CLICHES: tuple[tuple[str, str, str], ...] = (
+    (r"在当今(?:这个)?[^，。！]{0,8}(?:社会|时代|生活|世界)(?:中|里)?[，,]", "", "删去「在当今……」式开场"),
+    (r"随着[^，。！]{2,20}的(?:不断)?(?:发展|普及|提高|进步)[，,]", "", "删去「随着……的发展」"),
+    (r"(?:首先|其次|再次)[，,、]", "", "删去「首先/其次」式提纲腔"),
+    (r"(?:^|(?<=[。！？\n]))最后[，,]", "", "删去「最后，」"),
+    (r"(?:总之|综上所述|总而言之|总的来说|总结一下)[，,：:]", "说白了，", "把总结腔换成口语"),
+    (r"(?:值得注意的是|需要注意的是|值得一提的是)[，,：:]?", "特别提醒一句，", "把「值得注意的是」换成口语"),
+    (r"(?:众所周知|毋庸置疑|不言而喻)[，,]", "", "删去「众所周知」类套话"),
+    (r"与此同时[，,]", "同时，", "「与此同时」换成「同时」"),
+    (r"此外[，,]", "还有，", "「此外」换成「还有」"),
+    (r"因此[，,]", "所以", "「因此」换成「所以」"),
+    (r"让我们一起", "咱们一起", "「让我们一起」换成「咱们一起」"),
+    (
+        r"希望(?:以上|这些|本文|这篇)?[^，。！]{0,6}(?:能)?(?:对大家|对你|对您)?(?:有所帮助|有帮助)[。！!]?",
+        "",
+        "删去「希望对大家有所帮助」",
+    ),
+    (r"赋能|助力", "帮", "「赋能/助力」换成「帮」"),
+    (r"(?:以下|下面)(?:是|为)[^，。：]{0,12}(?:几点|建议|方法)[：:]", "", "删去「以下是几点建议」"),
+)
+AI_CLICHE_WORDS = (
+    "首先",
+    "其次",
+    "总之",
+    "综上所述",
+    "总而言之",
+    "值得注意的是",
+    "需要注意的是",
+    "在当今",
+    "让我们一起",
+    "众所周知",
+    "毋庸置疑",
+    "随着",
+    "赋能",
+    "助力",
+    "有所帮助",
+    "此外",
+    "与此同时",
+    "不仅",
+    "值得一提的是",
+)
+_GENERIC_ADDRESS = re.compile(r"^(?:亲爱的)?(?:大家好|各位朋友|各位用户|亲爱的朋友们|朋友们|大家)[，,！!]?")
+_MARKDOWN = ((re.compile(r"\*\*(.+?)\*\*"), r"\1"), (re.compile(r"^#{1,6}\s*", re.M), ""))
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A rewrite with its explanation."""
+
+    original: str
+    """The input text."""
+    text: str
+    """The persona-voiced text."""
+    changes: tuple[str, ...]
+    """What was changed and why, one line each."""
+    facts_kept: bool
+    """True when every fact span of the original appears unchanged in the output."""
+
+
+def facts(text: str) -> list[str]:
+    """Fact spans (times, dates, prices, numbers, links, quoted names) in order."""
+    return [m.group(0) for m in FACT.finditer(normalize_width(text)) if m.group(0).strip()]
+
+
+def facts_preserved(original: str, new: str) -> bool:
+    """Every fact of the original is present in the new text (as many times)."""
+    need, have = Counter(facts(original)), Counter(facts(new))
+    return all(have[f] >= n for f, n in need.items()) or all(f in new for f in need)
+
+
+def _protect(text: str, extra: tuple[str, ...]) -> tuple[str, list[str]]:
+    spans: list[str] = []
+
+    def keep(m: re.Match[str]) -> str:
+        spans.append(m.group(0))
+        return _PLACE.format(len(spans) - 1)
+
+    names = [re.escape(x) for x in extra if x]
+    pattern = re.compile("|".join([*names, FACT.pattern])) if names else FACT
+    return pattern.sub(keep, text), spans
+
+
+def _restore(text: str, spans: list[str]) -> str:
+    return _PLACE_RE.sub(lambda m: spans[int(m.group(1))], text)
+
+
+def _pick(options: tuple[str, ...], key: str) -> str:
+    return options[int(hashlib.md5(key.encode()).hexdigest(), 16) % len(options)] if options else ""
+
+
+def rewrite(text: str, profile: VoiceProfile, *, protect: tuple[str, ...] = (), sign: bool = True) -> Rewrite:
+    """Rewrite text into the profile's voice; returns the text and a list of explained changes."""
+    original = text
+    changes: list[str] = []
+    body = normalize_width(text).strip()
+    for pattern, repl in _MARKDOWN:
+        body, n = pattern.subn(repl, body)
+        if n:
+            changes.append("去掉群聊里不显示的 Markdown 符号")
+    body, spans = _protect(body, protect)
+    # sentence-initial numbering like "1." / "1、" is an enumeration tic of generated text
+    body, n = re.subn(r"(?m)^\s*(?:\ue000\d+\ue001)[.、)]\s*", "· ", body)
+    if n:
+        changes.append("把 1. 2. 3. 编号改成轻量的列点")
+
+    for pattern, repl, why in CLICHES:
+        body, n = re.subn(pattern, repl, body, flags=re.M)
+        if n:
+            changes.append(why)
+    for taboo in profile.taboo:
+        if taboo and taboo in body:
+            changes.append(f"提示：含人设禁用词「{taboo}」，请人工改写")
+
+    # a spoken lead-in left with nothing after it (its sentence was a cliché that got removed)
+    body = re.sub(r"(?:说白了|特别提醒一句)，\s*(?=$|\n)", "", body, flags=re.M)
+    address = profile.address_forms[0] if profile.address_forms else ""
+    if address:
+        body, n = _GENERIC_ADDRESS.subn(f"{address}，", body, count=1)
+        if n:
+            changes.append(f"称呼改为「{address}」")
+        elif not body.startswith(profile.address_forms):
+            body = f"{address}，{body}"
+            changes.append(f"开头加上称呼「{address}」")
+        body = re.sub(r"(?<![\u4e00-\u9fff])大家(?=[，,好])", address, body)
+
+    body = _rhythm(body, profile, changes)
+    body = _particles_and_marks(body, profile, changes)
+    body = _emoji(body, profile, changes)
+
+    if profile.catchphrases and not any(c in body for c in profile.catchphrases) and cjk_len(body) > 60:
+        phrase = _pick(profile.catchphrases, original)
+        body = f"{body}\n{phrase}"
+        changes.append(f"加入口头禅「{phrase}」")
+    out = _restore(body, spans)
+    if sign and profile.signoff and profile.signoff not in out:
+        out = f"{out}\n{profile.signoff}"
+        changes.append("补上落款")
+    out = re.sub(r"[，,]{2,}", "，", out)
+    out = re.sub(r"^[，,\s]+", "", out, flags=re.M)
+    return Rewrite(original, out, tuple(dict.fromkeys(changes)), facts_preserved(original, out))
+
+
+def _rhythm(body: str, profile: VoiceProfile, changes: list[str]) -> str:
+    """Split sentences much longer than the persona writes at a comma near the middle."""
+    limit = max(profile.sentence_p75 * 1.4, 22)
+    out: list[str] = []
+    split = 0
+    for piece in re.split(r"(?<=[。！？～\n])", body):
+        if cjk_len(piece) > limit and "，" in piece:
+            commas = [i for i, ch in enumerate(piece) if ch == "，"]
+            mid = min(commas, key=lambda i: abs(i - len(piece) / 2))
+            piece = piece[:mid] + "。" + piece[mid + 1 :]
+            split += 1
+        out.append(piece)
+    if split:
+        changes.append(f"把 {split} 个长句拆短（人设平均句长约 {profile.sentence_mean:.0f} 字）")
+    return "".join(out)
+
+
+def _particles_and_marks(body: str, profile: VoiceProfile, changes: list[str]) -> str:
+    """Bring sentence endings toward the persona's particle and exclamation habits."""
+    parts = re.split(r"(。)", body)
+    ends = [i for i, p in enumerate(parts) if p == "。" and i > 0 and re.search(r"[\u4e00-\u9fff]$", parts[i - 1])]
+    if not ends:
+        return body
+    fav = profile.favourite_particles
+    want_particles = round(len(ends) * min(profile.particle_rate / 6.0, 0.6)) if fav else 0
+    bang = profile.mark_rates.get("！", 0.0)
+    tilde = profile.mark_rates.get("～", 0.0)
+    want_bang = round(len(ends) * min(bang / 4.0, 0.5))
+    added_p = added_b = 0
+    for n, i in enumerate(ends):
+        prev = parts[i - 1]
+        if added_p < want_particles and prev[-1] not in PARTICLES and n % 2 == 0:
+            parts[i - 1] = prev + fav[(n // 2) % len(fav)]
+            added_p += 1
+        if added_b < want_bang and n % 2 == 1:
+            parts[i] = "～" if tilde > bang else "！"
+            added_b += 1
+    if added_p:
+        changes.append(f"句尾加了 {added_p} 个语气词（{'/'.join(fav[:3])}）")
+    if added_b:
+        changes.append("部分句号换成人设常用的感叹语气")
+    return "".join(parts)
+
+
+def _emoji(body: str, profile: VoiceProfile, changes: list[str]) -> str:
+    """Add the persona's own emoji up to its usual rate, at paragraph ends."""
+    if not profile.emoji_set or profile.emoji_rate < 0.2:
+        return body
+    have = len(emojis(body))
+    want = max(1, min(3, round(profile.emoji_rate * cjk_len(body) / 100)))
+    if have >= want:
+        return body
+    lines = body.split("\n")
+    targets = [i for i, line in enumerate(lines) if line.strip()][: want - have]
+    for k, i in enumerate(targets):
+        lines[i] = lines[i].rstrip() + profile.emoji_set[k % len(profile.emoji_set)]
+    changes.append(f"加了 {len(targets)} 个人设常用表情")
+    return "\n".join(lines)
+
+
+def diff_ops(original: str, new: str) -> list[tuple[str, str | None]]:
+    """Character diff as (segment, tag) with tag '-' removed, '+' added, None unchanged."""
+    ops: list[tuple[str, str | None]] = []
+    sm = difflib.SequenceMatcher(a=original, b=new, autojunk=False)
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            ops.append((original[i1:i2], None))
+        if tag in ("delete", "replace"):
+            ops.append((original[i1:i2], "-"))
+        if tag in ("insert", "replace"):
+            ops.append((new[j1:j2], "+"))
+    return ops
+
+
+def diff_text(original: str, new: str) -> str:
+    """The diff as one string: [-removed-]{+added+}."""
+    return "".join(s if t is None else (f"[-{s}-]" if t == "-" else f"{{+{s}+}}") for s, t in diff_ops(original, new))

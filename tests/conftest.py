@@ -1,0 +1,103 @@
+"""Shared fixtures: every test gets its own COPILOT_HOME and a real Chroma store in a temp dir."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+for var in (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "COPILOT_LLM_BASE_URL",
+    "COPILOT_LLM_API_KEY",
+    "COPILOT_LLM_MODEL",
+    "COPILOT_LLM_PRESET",
+    "COPILOT_AUTH",
+):
+    os.environ.pop(var, None)
+
+from copilot.config import Settings  # noqa: E402
+from copilot.services import Services  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SAMPLE_POSTS = [
+    {
+        "id": "t1",
+        "text": "茶友们早上好呀🍵 今天山里下了一夜雨，晒青场又得等一天啦。喝茶不急，慢慢来。",
+        "content_type": "早安",
+        "group": "茶友群",
+        "replies": 12,
+        "reactions": 30,
+    },
+    {
+        "id": "t2",
+        "text": "白茶别用滚开的水冲，85度左右就够了，嫩芽怕烫，烫了会发苦发闷。",
+        "content_type": "干货",
+        "group": "茶友群",
+        "replies": 40,
+        "reactions": 80,
+    },
+    {
+        "id": "t3",
+        "text": "梅雨季节茶叶最怕受潮，密封罐加干燥剂，放在阴凉通风的地方，别放冰箱。",
+        "content_type": "干货",
+        "group": "茶友群",
+        "replies": 55,
+        "reactions": 60,
+    },
+    {
+        "id": "t4",
+        "text": "你们小时候家里有没有一个搪瓷缸子？外婆总用它泡最粗的茶叶，现在想起来还是那个味道。",
+        "content_type": "话题",
+        "topic_type": "情怀共鸣",
+        "group": "茶友群",
+        "replies": 90,
+        "reactions": 70,
+    },
+    {
+        "id": "t5",
+        "text": "周四晚上8点直播，99元3泡装试饮包，接龙报名的茶友优先发货。",
+        "content_type": "活动提醒",
+        "group": "福利群",
+        "replies": 8,
+        "reactions": 10,
+        "signups": 45,
+    },
+    {
+        "id": "t6",
+        "text": "晚安啦茶友们，明天早上7点半一起打卡第十天，记得先喝口温水再喝茶。",
+        "content_type": "晚安",
+        "group": "福利群",
+        "replies": 3,
+        "reactions": 15,
+    },
+]
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh workspace directory set as COPILOT_HOME."""
+    h = tmp_path / "home"
+    monkeypatch.setenv("COPILOT_HOME", str(h))
+    return h
+
+
+@pytest.fixture
+def services(home: Path) -> Services:
+    """Services for an empty workspace."""
+    return Services(Settings(home=home))
+
+
+@pytest.fixture(scope="session")
+def demo_services(tmp_path_factory: pytest.TempPathFactory) -> Services:
+    """A workspace with the bundled demo brand ingested once per test session (read-only use)."""
+    h = tmp_path_factory.mktemp("demo-home")
+    svc = Services(Settings(home=h))
+    report = svc.ingest_demo()
+    assert report is not None and not report.refused, report
+    return svc
