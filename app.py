@@ -19,7 +19,7 @@ def main() -> None:
     from copilot.web import launch
 
     svc = build()
-    svc.retriever.refresh()
+    svc.warm()
     print(f"社群内容副驾已启动：http://{args.host}:{args.port}", flush=True)
     launch(svc, args.host, args.port)
 

@@ -161,7 +161,52 @@ def app_ready() -> dict:
     return {"app_ready_s": round(ready, 2) if ready else None}
 
 
-AIMS = {"recall@5": ">= 0.9", "ingest_posts_per_s": ">= 300", "search_p95_ms": "<= 50", "app_ready_s": "<= 10"}
+@section
+def drafting() -> dict:
+    import datetime as dt
+
+    from copilot.llm import Chat
+    from copilot.testing import StubLLM
+
+    demo = demo_services()
+    stub = StubLLM(delay=0.8).start()
+    try:
+        settings = Settings(home=demo.settings.home, llm_base_url=stub.base_url, llm_model="stub-model")
+        svc = Services(settings)
+        svc.warm()  # the app warms up at start; the bench measures drafting, not first-use loading
+        group = next(g for g in svc.persona().groups if len(g.slots) == 6)
+        chat = Chat(stub.base_url, "stub-model")
+        t = time.perf_counter()
+        chat.complete("系统", "任务：一条消息")
+        one = time.perf_counter() - t
+        t = time.perf_counter()
+        pairs = svc.draft_day(group.name, dt.date(2026, 11, 24), save=False)
+        wall = time.perf_counter() - t
+        tokens = sorted(d.prompt_tokens for d, _ in pairs)
+    finally:
+        stub.stop()
+    offline = demo_services()
+    offline.warm()
+    t = time.perf_counter()
+    offline.draft_day(group.name, dt.date(2026, 11, 24), save=False)
+    template_s = time.perf_counter() - t
+    return {
+        "slots": len(pairs),
+        "one_request_s": round(one, 2),
+        "day_wall_s": round(wall, 2),
+        "day_vs_one_request": round(wall / one, 2),
+        "median_prompt_tokens": tokens[len(tokens) // 2],
+        "template_day_s": round(template_s, 2),
+    }
+
+
+AIMS = {
+    "day_vs_one_request": "<= 1.5",
+    "recall@5": ">= 0.9",
+    "ingest_posts_per_s": ">= 300",
+    "search_p95_ms": "<= 50",
+    "app_ready_s": "<= 10",
+}
 
 
 def main() -> None:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import sys
 from pathlib import Path
 
-from copilot.errors import CopilotError
+from copilot.draft import SCRIPT_KINDS, TEMPLATE_MODEL, Draft, rewrite_result
+from copilot.errors import CopilotError, InputError
 from copilot.ingest import summary
+from copilot.readers import decode_bytes
+from copilot.records import TOPIC_TYPES
 from copilot.retrieve import Filters
 from copilot.services import Services, build
 
@@ -102,6 +106,144 @@ def cmd_stats(svc: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def _date(value: str | None) -> dt.date:
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"日期「{value}」格式不对，请写成 YYYY-MM-DD") from None
+
+
+def _print_draft(d: Draft, header: str) -> None:
+    label = "模板" if d.model == TEMPLATE_MODEL else d.model
+    print(f"\n=== {header} · {label} · {d.prompt} ===")
+    if d.status != "ok":
+        print(f"[失败] {d.error}")
+        return
+    print(d.text)
+    if d.sources:
+        print(f"（参考：{'、'.join(d.sources)}）")
+    if d.error:
+        print(f"（提示：{d.error}）")
+
+
+def cmd_day(svc: Services, args: argparse.Namespace) -> int:
+    def progress(done: int, total: int, d: Draft) -> None:
+        state = "完成" if d.status == "ok" else f"失败：{d.error}"
+        print(f"[{done}/{total}] {d.slot_time} {d.content_type} {state}", file=sys.stderr)
+
+    pairs = svc.draft_day(args.group, _date(args.date), save=not args.no_save, progress=progress)
+    keys = ("slot_time", "content_type", "text", "model", "prompt", "sources", "status", "error")
+    if args.json:
+        _dump(
+            [
+                {
+                    **{k: d.as_dict()[k] for k in keys},
+                    "group": d.group,
+                    "date": d.date,
+                    "prompt_tokens": d.prompt_tokens,
+                    "completion_tokens": d.completion_tokens,
+                    "draft_id": rec.id if rec else None,
+                }
+                for d, rec in pairs
+            ]
+        )
+    else:
+        for d, _ in pairs:
+            _print_draft(d, f"{d.slot_time} {d.content_type}")
+        if not args.no_save:
+            print("\n草稿已进入审核队列（make run 打开「审核队列」查看）。")
+    return 0 if all(d.status == "ok" for d, _ in pairs) else 1
+
+
+def cmd_intro(svc: Services, args: argparse.Namespace) -> int:
+    drafts = svc.drafter().intro()
+    if args.json:
+        _dump([d.as_dict() for d in drafts])
+    else:
+        for d in drafts:
+            _print_draft(d, f"IP 自我介绍 · {d.title}")
+    return 0 if all(d.status == "ok" for d in drafts) else 1
+
+
+def cmd_topics(svc: Services, args: argparse.Namespace) -> int:
+    topics = svc.drafter().topics(args.type, args.n, args.event or "", args.group)
+    if args.json:
+        _dump([t.as_dict() for t in topics])
+        return 0 if all(t.draft.status == "ok" for t in topics) else 1
+    for n, t in enumerate(topics, 1):
+        if t.draft.status != "ok":
+            print(f"[失败] {t.draft.error}")
+            continue
+        print(f"\n=== {t.topic_type} 话题 {n}：{t.title} ===\n【开场】{t.opening}")
+        for q in t.follow_ups:
+            print(f"【追问】{q}")
+        print(f"【总结】{t.summary}")
+    return 0 if all(t.draft.status == "ok" for t in topics) else 1
+
+
+def _texts(args: argparse.Namespace) -> list[str]:
+    if args.file:
+        raw = Path(args.file).read_bytes()
+        content = decode_bytes(raw, args.file)
+        texts = []
+        for n, line in enumerate(content.splitlines(), 1):
+            if not line.strip():
+                continue
+            if line.lstrip().startswith("{"):
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"JSON 格式错误：{exc.msg}", file=args.file, line=n) from None
+                if not isinstance(obj, dict) or not str(obj.get("text", "")).strip():
+                    raise InputError("缺少 text 字段", file=args.file, line=n, column="text")
+                texts.append(str(obj["text"]))
+            else:
+                texts.append(line)
+        return texts
+    if not args.text:
+        raise InputError("请给出要处理的文本，或用 -f 文件")
+    return [args.text]
+
+
+def cmd_rewrite(svc: Services, args: argparse.Namespace) -> int:
+    drafter = svc.drafter()
+    results = [rewrite_result(drafter.rewrite(t), t) for t in _texts(args)]
+    if args.json:
+        _dump(
+            [
+                {
+                    "original": r["original"],
+                    "text": r["text"],
+                    "diff": r["diff"],
+                    "model": r["model"],
+                    "notes": r["notes"],
+                    "error": r["error"],
+                }
+                for r in results
+            ]
+        )
+        return 0
+    for r in results:
+        print(f"\n=== 改写（{'模板规则' if r['model'] == TEMPLATE_MODEL else r['model']}）===\n{r['text']}")
+        print(f"--- 对比 ---\n{r['diff']}")
+        if r["notes"]:
+            print("--- 改了什么 ---\n" + "\n".join(f"· {x}" for x in r["notes"]))
+        if r["error"]:
+            print(f"（提示：{r['error']}）")
+    return 0
+
+
+def cmd_script(svc: Services, args: argparse.Namespace) -> int:
+    d = svc.drafter().script(args.kind, args.group, args.details or "")
+    if args.json:
+        _dump(d.as_dict())
+    else:
+        _print_draft(d, d.title)
+    return 0 if d.status == "ok" else 1
+
+
 def parser() -> argparse.ArgumentParser:
     """The argparse tree for every subcommand."""
     p = argparse.ArgumentParser(prog="copilot", description="社群内容副驾：按 IP 人设起草社群每日内容")
@@ -131,6 +273,38 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("stats", help="按类型统计知识库")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_stats)
+
+    s = sub.add_parser("day", help="起草一个群一天的全部时段")
+    s.add_argument("--group", help="群名（默认人设文件里的第一个群）")
+    s.add_argument("--date", help="YYYY-MM-DD（默认今天）")
+    s.add_argument("--no-save", action="store_true", help="只输出，不进审核队列")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_day)
+
+    s = sub.add_parser("intro", help="IP 自我介绍：完整版、欢迎版、名片版")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_intro)
+
+    s = sub.add_parser("topics", help="按七类话题出讨论话题（开场、追问、总结）")
+    s.add_argument("--type", required=True, choices=TOPIC_TYPES, help="话题类型")
+    s.add_argument("--n", type=int, default=3)
+    s.add_argument("--event", help="热点事件的内容（应用不联网，需要你提供）")
+    s.add_argument("--group", help="群名")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_topics)
+
+    s = sub.add_parser("rewrite", help="把任意文本改写成人设口吻，事实原样保留")
+    s.add_argument("text", nargs="?", help="要改写的文本")
+    s.add_argument("-f", "--file", help="JSONL（text 字段）或每行一段的文本文件")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_rewrite)
+
+    s = sub.add_parser("script", help="群规、群公告、欢迎语、活动三段式脚本、直播控场流程")
+    s.add_argument("kind", choices=SCRIPT_KINDS)
+    s.add_argument("--group", help="群名")
+    s.add_argument("--details", help="活动信息：时间、价格、福利等")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_script)
     return p
 
 

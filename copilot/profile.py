@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -44,14 +43,13 @@ _HALF_TO_FULL = {",": "，", "!": "！", "?": "？", ";": "；", ":": "：", "~"
 
 
 def normalize_width(text: str) -> str:
-    """Full-width letters/digits to half-width, and Chinese-context half-width punctuation to full-width."""
-    text = unicodedata.normalize("NFKC", text)
-    # NFKC turns ！～ into !~ ; map sentence punctuation that follows a CJK character back to full width
+    """Full-width letters/digits/space to half-width; half-width punctuation after Chinese to full-width."""
+    text = re.sub(r"[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]", lambda m: chr(ord(m.group(0)) - 0xFEE0), text)
+    text = text.replace("\u3000", " ")
     text = re.sub(
-        r"(?<=[\u4e00-\u9fff\U0001F000-\U0001FAFF）」』])([,!?;:~])", lambda m: _HALF_TO_FULL[m.group(1)], text
+        r"(?<=[\u4e00-\u9fff\U0001F000-\U0001FAFF）」』])([,!?;:~])(?!\d)", lambda m: _HALF_TO_FULL[m.group(1)], text
     )
-    text = text.replace("...", "…").replace("……", "…").replace("“", "「").replace("”", "」")
-    return text
+    return text.replace("……", "…").replace("...", "…").replace("“", "「").replace("”", "」")
 
 
 def sentences(text: str) -> list[str]:

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from copilot.profile import PARTICLES, VoiceProfile, cjk_len, emojis, normalize_width
+from copilot.profile import EMOJI, PARTICLES, VoiceProfile, cjk_len, emojis, normalize_width
 
 # Spans that must survive a rewrite byte for byte: links, times, dates, prices, numbers, quoted names.
 FACT = re.compile(
@@ -147,7 +147,7 @@ def rewrite(text: str, profile: VoiceProfile, *, protect: tuple[str, ...] = (), 
         body, n = _GENERIC_ADDRESS.subn(f"{address}，", body, count=1)
         if n:
             changes.append(f"称呼改为「{address}」")
-        elif not body.startswith(profile.address_forms):
+        elif not any(a in body[:24] for a in profile.address_forms):
             body = f"{address}，{body}"
             changes.append(f"开头加上称呼「{address}」")
         body = re.sub(r"(?<![\u4e00-\u9fff])大家(?=[，,好])", address, body)
@@ -157,7 +157,8 @@ def rewrite(text: str, profile: VoiceProfile, *, protect: tuple[str, ...] = (), 
     body = _emoji(body, profile, changes)
 
     if profile.catchphrases and not any(c in body for c in profile.catchphrases) and cjk_len(body) > 60:
-        phrase = _pick(profile.catchphrases, original)
+        sayings = tuple(c for c in profile.catchphrases if "，" in c or "," in c) or profile.catchphrases
+        phrase = _pick(sayings, original)
         body = f"{body}\n{phrase}"
         changes.append(f"加入口头禅「{phrase}」")
     out = _restore(body, spans)
@@ -165,6 +166,7 @@ def rewrite(text: str, profile: VoiceProfile, *, protect: tuple[str, ...] = (), 
         out = f"{out}\n{profile.signoff}"
         changes.append("补上落款")
     out = re.sub(r"[，,]{2,}", "，", out)
+    out = re.sub(rf"({EMOJI.pattern})\1+", r"\1", out)  # the same emoji twice in a row reads as a glitch
     out = re.sub(r"^[，,\s]+", "", out, flags=re.M)
     return Rewrite(original, out, tuple(dict.fromkeys(changes)), facts_preserved(original, out))
 

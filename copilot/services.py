@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import threading
 from collections import Counter
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
 from copilot.config import Settings
+from copilot.draft import Draft, Drafter
 from copilot.errors import ConfigError, InputError
 from copilot.ingest import FileProgress, ingest_files, install_persona
-from copilot.llm import build_embedding
+from copilot.llm import Chat, build_chat, build_embedding
 from copilot.persona import load_persona
+from copilot.profile import VoiceProfile, learn_profile
+from copilot.readers import DOC_TYPE
 from copilot.records import IngestReport, Persona
 from copilot.retrieve import HybridRetriever
+from copilot.review import Record, ReviewStore
 from copilot.store import KnowledgeStore
 
 log = logging.getLogger(__name__)
@@ -28,6 +35,24 @@ class Services:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self.settings.home.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._profile: tuple[tuple, VoiceProfile] | None = None
+        self._chat: Chat | None = build_chat(self.settings)
+
+    @property
+    def chat(self) -> Chat | None:
+        """The configured chat model, or None (template drafter)."""
+        return self._chat
+
+    def configure_llm(self, settings: Settings) -> None:
+        """Swap the LLM settings at run time (the 设置 tab); the store and review DB stay."""
+        self.settings = settings
+        self._chat = build_chat(settings)
+
+    @cached_property
+    def review(self) -> ReviewStore:
+        """The SQLite review queue."""
+        return ReviewStore(self.settings.db_path)
 
     @cached_property
     def store(self) -> KnowledgeStore:
@@ -48,6 +73,53 @@ class Services:
                 "工作区还没有人设文件：请先运行 copilot ingest --persona 人设.yaml（或 copilot init 导入示例品牌）"
             )
         return load_persona(path)
+
+    def profile(self) -> VoiceProfile:
+        """The persona's voice profile, relearned when the persona file or the posts change."""
+        path = self.settings.persona_path
+        key = (path.stat().st_mtime_ns if path.exists() else 0, self.store.version, self.store.count())
+        with self._lock:
+            if self._profile is None or self._profile[0] != key:
+                texts = [p.text for p in self.retriever.all_posts() if p.content_type != DOC_TYPE]
+                self._profile = (key, learn_profile(self.persona(), texts))
+            return self._profile[1]
+
+    def warm(self) -> None:
+        """Load what the first request would otherwise wait for: the lexical index, tokenizer and profile."""
+        from copilot.tokens import count_tokens
+
+        self.retriever.refresh()
+        count_tokens("预热")
+        if self.settings.persona_path.exists():
+            self.profile()
+
+    def drafter(self) -> Drafter:
+        """A drafter wired to the current persona, retriever, profile and model."""
+        return Drafter(
+            self.persona(),
+            self.retriever,
+            self.profile(),
+            self.chat,
+            budget=self.settings.prompt_budget,
+            concurrency=self.settings.llm_concurrency,
+        )
+
+    def draft_day(
+        self,
+        group: str | None = None,
+        day: dt.date | None = None,
+        *,
+        save: bool = True,
+        author: str = "副驾",
+        progress: Callable[[int, int, Draft], None] | None = None,
+    ) -> list[tuple[Draft, Record | None]]:
+        """Draft a group's day, avoiding the last 7 days' subjects; finished drafts go to the review queue."""
+        drafter = self.drafter()
+        name = drafter.group(group).name
+        day = day or dt.date.today()
+        sources, subjects = self.review.recent(name, day.isoformat())
+        drafts = drafter.day(name, day, sources, subjects, progress=progress)
+        return [(d, self.review.add(d, author=author) if save and d.status == "ok" else None) for d in drafts]
 
     def ingest(
         self,

@@ -76,11 +76,20 @@ def core_of(post: Post | None, persona: Persona) -> str:
     return text.strip()
 
 
+# Sentences tied to the day they were first posted (holidays, weekdays, relative days, dates, weather of a season).
+_DATED = re.compile(
+    r"中秋|国庆|春节|过年|端午|元旦|清明|双十一|双十二|圣诞|周[一二三四五六日天末]|星期|礼拜|\d+\s*月\s*\d+|"
+    r"今天|昨天|明天|今晚|昨晚|明晚|这周|本周|下周|上周|刚刚|刚才|这[几两]天|前[几两]天|最近|今年|去年|上个月|解暑|三伏|立[春夏秋冬]"
+)
+
+
 def lead_of(core: str, salt: int = 0) -> str:
-    """One telling sentence of a core text (medium length, not a question to members)."""
-    sents = [s.strip() for s in re.split(r"(?<=[。！？～])", core) if 8 <= len(s.strip()) <= 70]
+    """One telling, timeless sentence of a core text (medium length, not a question, no dated reference)."""
+    sents = [
+        s.strip() for s in re.split(r"(?<=[。！？～])", core) if 8 <= len(s.strip()) <= 70 and not _DATED.search(s)
+    ]
     if not sents:
-        return core[:70]
+        return ""
     sents.sort(key=lambda s: (-("？" not in s), -len(s)))
     return sents[salt % min(len(sents), 3)]
 
@@ -116,7 +125,11 @@ def context(persona: Persona, group: Group, day: dt.date, time: str, example: Po
         "tomorrow": f"{schedule_text(group).split('、')[0]}见" if group.slots else "老时间见",
         "ex_core": core,
         "ex_lead": lead_of(core, salt),
-        "check_line": f"（发之前请核对：{'、'.join(dict.fromkeys(check))}）\n" if check else "",
+        "check_line": (
+            f"（以上活动信息沿用往期帖子 {example.id}，发之前请改成本次的：{'、'.join(dict.fromkeys(check))}）\n"
+            if check and example
+            else ""
+        ),
         "topic_type": "",
         "topic_opening": "",
     }
@@ -132,8 +145,9 @@ def render(content_type: str, variables: dict, salt: int) -> tuple[str, str]:
 def topic_parts(topic_type: str, index: int, persona: Persona, event: str = "") -> dict[str, object]:
     """Opening, follow-ups and summary for the index-th template topic of a type."""
     bank = topic_bank()[topic_type]
+    industry = re.split(r"[/／、,，]", persona.industry)[0].strip() if persona.industry else ""
     variables = {
-        "industry": persona.industry or persona.brand or "这件事",
+        "industry": industry or persona.brand or "这件事",
         "brand": persona.brand or persona.name,
         "name": persona.name,
         "address": persona.address_form[0] if persona.address_form else "大家",
@@ -146,3 +160,57 @@ def topic_parts(topic_type: str, index: int, persona: Persona, event: str = "") 
         "summary": render_template(sums[index % len(sums)], **variables),
         "guide": render_template(bank["guide"], **variables),
     }
+
+
+STAGE_TIMING = {"预热造势": "活动前 2-3 天", "进人拉升": "活动前 1 天到开始前", "集中爆破": "活动当天、开始那一刻起"}
+NINE_STEPS = (
+    "提前准备",
+    "反复通知",
+    "强调规则",
+    "提前暖场",
+    "嘉宾介绍",
+    "互动诱导",
+    "随时控场",
+    "收尾总结",
+    "提供福利",
+)
+
+
+@lru_cache(maxsize=4)
+def scripts(directory: Path = TEMPLATE_DIR) -> dict:
+    """Group rules, announcement, welcome and activity script templates."""
+    return yaml.safe_load((directory / "scripts.yaml").read_text("utf-8"))
+
+
+def nickname_format(group: Group) -> str:
+    """The nickname ritual for a group (学习群 add the cohort so teachers can find people)."""
+    return "期数-城市-昵称（例：9期-昆明-小雨）" if group.type == "学习群" else "城市-昵称（例：杭州-小周）"
+
+
+def render_script(kind: str, persona: Persona, group: Group, details: str = "") -> tuple[str, str]:
+    """(text, label) of a script from scripts.yaml: plain text, three stages, or the nine-step run sheet."""
+    spec = scripts()[kind]
+    variables = {
+        "persona": persona,
+        "group": group,
+        "address": persona.address_form[0] if persona.address_form else "大家",
+        "e1": persona.emoji[0] if persona.emoji else "",
+        "details": details.strip(),
+        "nickname": nickname_format(group),
+        "schedule": schedule_text(group),
+        "brand": persona.brand or persona.name,
+    }
+    if "text" in spec:
+        text = render_template(spec["text"], **variables)
+    elif "stages" in spec:
+        lines = [f"【{kind}三段式脚本】{group.name}" + (f"｜{details.strip()}" if details.strip() else "")]
+        for stage, messages in spec["stages"].items():
+            lines.append(f"\n▍{stage}（建议：{STAGE_TIMING.get(stage, '')}）")
+            lines += [f"{j}. {render_template(m, **variables)}" for j, m in enumerate(messages, 1)]
+        text = "\n".join(lines)
+    else:
+        lines = [f"【直播 / 群分享控场流程】{group.name}" + (f"｜{details.strip()}" if details.strip() else "")]
+        for j, step in enumerate(NINE_STEPS, 1):
+            lines.append(f"{j}. {step}：{render_template(spec['steps'][step], **variables)}")
+        text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip(), f"tpl_script_{kind}@1"

@@ -169,7 +169,7 @@ class StubLLM:
         self.server.server_close()
 
     def inject(self, *faults: str) -> None:
-        """Queue faults for the next requests: "429", "500", "slow:SECONDS", "malformed"."""
+        """Queue faults for the next requests: "429", "500", "slow:SECONDS", "malformed", or "ok" (answer normally)."""
         with self._lock:
             self.faults.extend(faults)
 

@@ -101,3 +101,61 @@ def demo_services(tmp_path_factory: pytest.TempPathFactory) -> Services:
     report = svc.ingest_demo()
     assert report is not None and not report.refused, report
     return svc
+
+
+@pytest.fixture(autouse=True)
+def _no_remote_llm(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that builds a chat client pointing anywhere but the loopback stub."""
+    from urllib.parse import urlparse
+
+    from copilot import llm
+
+    real_init = llm.Chat.__init__
+
+    def guarded(self, base_url: str, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+        host = urlparse(base_url).hostname
+        assert host in ("127.0.0.1", "localhost"), f"test tried to reach a real LLM endpoint: {base_url}"
+        real_init(self, base_url, *args, **kwargs)
+
+    monkeypatch.setattr(llm.Chat, "__init__", guarded)
+
+
+@pytest.fixture
+def stub():
+    """A loopback OpenAI-compatible server that records every request."""
+    from copilot.testing import StubLLM
+
+    server = StubLLM().start()
+    yield server
+    server.stop()
+
+
+def llm_settings(home: Path, stub, **extra) -> Settings:  # noqa: ANN001, ANN003
+    """Settings pointing the chat model at the stub, with fast retries."""
+    return Settings(
+        home=home,
+        llm_base_url=stub.base_url,
+        llm_model="stub-model",
+        llm_api_key="sk-test",
+        llm_max_retries=2,
+        llm_timeout=5,
+        **extra,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo workspace ingested once; tests copy it so each gets its own review DB."""
+    h = tmp_path_factory.mktemp("demo-src")
+    Services(Settings(home=h)).ingest_demo()
+    return h
+
+
+@pytest.fixture
+def demo_copy(demo_home: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo workspace (Chroma store included)."""
+    import shutil
+
+    target = tmp_path / "demo"
+    shutil.copytree(demo_home, target)
+    return target

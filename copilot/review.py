@@ -1,0 +1,378 @@
+"""Drafts under human review, in SQLite: draft → approved | rejected → published, every edit a new version."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from copilot.draft import Draft
+from copilot.errors import ConflictError, InputError
+
+STATES = ("draft", "approved", "rejected", "published")
+STATE_LABELS = {"draft": "待审核", "approved": "已通过", "rejected": "已驳回", "published": "已发布"}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS drafts (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, group_name TEXT NOT NULL DEFAULT '', date TEXT NOT NULL DEFAULT '',
+    slot_time TEXT NOT NULL DEFAULT '', content_type TEXT NOT NULL DEFAULT '', title TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL DEFAULT 'draft', version INTEGER NOT NULL DEFAULT 1, text TEXT NOT NULL,
+    model TEXT NOT NULL DEFAULT '', prompt TEXT NOT NULL DEFAULT '', sources TEXT NOT NULL DEFAULT '[]',
+    notes TEXT NOT NULL DEFAULT '[]', prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0, voice_score REAL, flags TEXT NOT NULL DEFAULT '[]',
+    reject_reason TEXT NOT NULL DEFAULT '', push_result TEXT NOT NULL DEFAULT '', metrics TEXT NOT NULL DEFAULT '{}',
+    author TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS drafts_day ON drafts(date, group_name);
+CREATE TABLE IF NOT EXISTS versions (
+    draft_id TEXT NOT NULL, version INTEGER NOT NULL, text TEXT NOT NULL, author TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, PRIMARY KEY (draft_id, version)
+);
+CREATE TABLE IF NOT EXISTS events (
+    draft_id TEXT NOT NULL, at TEXT NOT NULL, author TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Record:
+    """A stored draft with its review state."""
+
+    id: str
+    """Draft id."""
+    kind: str
+    """day | intro | topic | script | rewrite."""
+    group: str
+    """Group name."""
+    date: str
+    """ISO date the post is for."""
+    slot_time: str
+    """HH:MM, or empty."""
+    content_type: str
+    """Content type or variant."""
+    title: str
+    """Short label."""
+    state: str
+    """draft | approved | rejected | published."""
+    version: int
+    """Increments on every edit; used for the optimistic version check."""
+    text: str
+    """Current text."""
+    model: str
+    """Model that wrote the first version (`template` offline)."""
+    prompt: str
+    """Prompt name@version."""
+    sources: tuple[str, ...]
+    """Retrieved post ids."""
+    notes: tuple[str, ...]
+    """Voice-rewrite explanations and warnings."""
+    prompt_tokens: int
+    """Prompt tokens."""
+    completion_tokens: int
+    """Completion tokens."""
+    voice_score: float | None
+    """Voice score 0-100 at the last save, if scored."""
+    flags: tuple[str, ...]
+    """Compliance flags at the last save."""
+    reject_reason: str
+    """Why it was rejected."""
+    push_result: str
+    """Result of the last push to the group robot."""
+    metrics: dict
+    """Recorded performance after publishing."""
+    author: str
+    """Who made the last change."""
+    created_at: str
+    """ISO timestamp."""
+    updated_at: str
+    """ISO timestamp."""
+
+    @property
+    def state_label(self) -> str:
+        """Chinese label of the state."""
+        return STATE_LABELS.get(self.state, self.state)
+
+
+@dataclass(frozen=True)
+class Version:
+    """One saved version of a draft's text."""
+
+    version: int
+    """Version number."""
+    text: str
+    """Text of that version."""
+    author: str
+    """Who saved it."""
+    note: str
+    """What happened (生成 / 编辑 / 重新生成 / 人设改写)."""
+    created_at: str
+    """ISO timestamp."""
+
+
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+def _record(row: sqlite3.Row) -> Record:
+    return Record(
+        id=row["id"],
+        kind=row["kind"],
+        group=row["group_name"],
+        date=row["date"],
+        slot_time=row["slot_time"],
+        content_type=row["content_type"],
+        title=row["title"],
+        state=row["state"],
+        version=row["version"],
+        text=row["text"],
+        model=row["model"],
+        prompt=row["prompt"],
+        sources=tuple(json.loads(row["sources"])),
+        notes=tuple(json.loads(row["notes"])),
+        prompt_tokens=row["prompt_tokens"],
+        completion_tokens=row["completion_tokens"],
+        voice_score=row["voice_score"],
+        flags=tuple(json.loads(row["flags"])),
+        reject_reason=row["reject_reason"],
+        push_result=row["push_result"],
+        metrics=json.loads(row["metrics"]),
+        author=row["author"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+class ReviewStore:
+    """SQLite-backed review queue; one short transaction per operation, safe across threads and tabs."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=10)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+    def add(
+        self, draft: Draft, *, author: str = "副驾", voice_score: float | None = None, flags: tuple[str, ...] = ()
+    ) -> Record:
+        """Store a finished draft as state `draft`; failed drafts are refused (partial text is never saved)."""
+        if draft.status != "ok" or not draft.text.strip():
+            raise InputError(f"未完成的草稿不能保存：{draft.error or '内容为空'}")
+        rid = uuid.uuid4().hex[:12]
+        now = _now()
+        with self._db() as db:
+            db.execute(
+                "INSERT INTO drafts (id, kind, group_name, date, slot_time, content_type, title, text, model, prompt,"
+                " sources, notes, prompt_tokens, completion_tokens, voice_score, flags, author, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    rid,
+                    draft.kind,
+                    draft.group,
+                    draft.date,
+                    draft.slot_time,
+                    draft.content_type,
+                    draft.title,
+                    draft.text,
+                    draft.model,
+                    draft.prompt,
+                    json.dumps(list(draft.sources)),
+                    json.dumps(list(draft.notes), ensure_ascii=False),
+                    draft.prompt_tokens,
+                    draft.completion_tokens,
+                    voice_score,
+                    json.dumps(list(flags), ensure_ascii=False),
+                    author,
+                    now,
+                    now,
+                ),
+            )
+            db.execute("INSERT INTO versions VALUES (?,?,?,?,?,?)", (rid, 1, draft.text, author, "生成", now))
+            self._event(db, rid, author, "create", draft.model)
+        return self.get(rid)
+
+    @staticmethod
+    def _event(db: sqlite3.Connection, rid: str, author: str, action: str, detail: str = "") -> None:
+        db.execute("INSERT INTO events VALUES (?,?,?,?,?)", (rid, _now(), author, action, detail))
+
+    def get(self, rid: str) -> Record:
+        """One draft; InputError when unknown."""
+        with self._db() as db:
+            row = db.execute("SELECT * FROM drafts WHERE id = ?", (rid,)).fetchone()
+        if row is None:
+            raise InputError(f"找不到草稿 {rid}")
+        return _record(row)
+
+    def list(
+        self, date: str = "", group: str = "", state: str = "", kind: str = "", since: str = "", until: str = ""
+    ) -> list[Record]:
+        """Drafts matching the filters, in date and slot order."""
+        sql, args = "SELECT * FROM drafts WHERE 1=1", []
+        for column, value in (("date", date), ("group_name", group), ("state", state), ("kind", kind)):
+            if value:
+                sql += f" AND {column} = ?"
+                args.append(value)
+        if since:
+            sql += " AND date >= ?"
+            args.append(since)
+        if until:
+            sql += " AND date <= ?"
+            args.append(until)
+        sql += " ORDER BY date, group_name, slot_time, created_at"
+        with self._db() as db:
+            return [_record(r) for r in db.execute(sql, args).fetchall()]
+
+    def _check(self, current: Record, expected_version: int | None) -> None:
+        if expected_version is not None and current.version != expected_version:
+            raise ConflictError(
+                f"这条草稿已被 {current.author} 在 {current.updated_at} 改过（现在是第 {current.version} 版，"
+                f"你打开的是第 {expected_version} 版）。请刷新后再改，你的修改没有被覆盖也没有保存。"
+            )
+
+    def edit(
+        self,
+        rid: str,
+        text: str,
+        *,
+        author: str,
+        expected_version: int | None,
+        note: str = "编辑",
+        voice_score: float | None = None,
+        flags: tuple[str, ...] = (),
+        model: str = "",
+        prompt: str = "",
+        sources: tuple[str, ...] | None = None,
+    ) -> Record:
+        """Save a new version; approved/published drafts must be reopened first."""
+        if not text.strip():
+            raise InputError("草稿内容不能为空")
+        with self._db() as db:
+            row = db.execute("SELECT * FROM drafts WHERE id = ?", (rid,)).fetchone()
+            if row is None:
+                raise InputError(f"找不到草稿 {rid}")
+            cur = _record(row)
+            self._check(cur, expected_version)
+            if cur.state in ("approved", "published"):
+                raise InputError(f"草稿已{cur.state_label}，要修改请先「重新打开」")
+            version = cur.version + 1
+            now = _now()
+            db.execute(
+                "UPDATE drafts SET text=?, version=?, author=?, updated_at=?, voice_score=?, flags=?, state='draft',"
+                " model=COALESCE(NULLIF(?, ''), model), prompt=COALESCE(NULLIF(?, ''), prompt),"
+                " sources=COALESCE(?, sources) WHERE id=?",
+                (
+                    text,
+                    version,
+                    author,
+                    now,
+                    voice_score,
+                    json.dumps(list(flags), ensure_ascii=False),
+                    model,
+                    prompt,
+                    json.dumps(list(sources)) if sources is not None else None,
+                    rid,
+                ),
+            )
+            db.execute("INSERT INTO versions VALUES (?,?,?,?,?,?)", (rid, version, text, author, note, now))
+            self._event(db, rid, author, "edit", note)
+        return self.get(rid)
+
+    def _transition(
+        self, rid: str, to: str, allowed: tuple[str, ...], author: str, expected_version: int | None, **columns: str
+    ) -> Record:
+        with self._db() as db:
+            row = db.execute("SELECT * FROM drafts WHERE id = ?", (rid,)).fetchone()
+            if row is None:
+                raise InputError(f"找不到草稿 {rid}")
+            cur = _record(row)
+            self._check(cur, expected_version)
+            if cur.state not in allowed:
+                raise InputError(f"草稿现在是「{cur.state_label}」，不能改成「{STATE_LABELS[to]}」")
+            sets = ", ".join(f"{k}=?" for k in columns)
+            db.execute(
+                f"UPDATE drafts SET state=?, author=?, updated_at=?{', ' + sets if sets else ''} WHERE id=?",
+                (to, author, _now(), *columns.values(), rid),
+            )
+            self._event(db, rid, author, to, json.dumps(columns, ensure_ascii=False))
+        return self.get(rid)
+
+    def approve(self, rid: str, *, author: str, expected_version: int | None = None) -> Record:
+        """draft → approved."""
+        return self._transition(rid, "approved", ("draft",), author, expected_version)
+
+    def reject(self, rid: str, *, author: str, reason: str, expected_version: int | None = None) -> Record:
+        """draft → rejected, with a reason."""
+        if not reason.strip():
+            raise InputError("驳回请写明原因，方便下次改进")
+        return self._transition(rid, "rejected", ("draft",), author, expected_version, reject_reason=reason.strip())
+
+    def reopen(self, rid: str, *, author: str) -> Record:
+        """approved | rejected → draft, so it can be edited again."""
+        return self._transition(rid, "draft", ("approved", "rejected"), author, None)
+
+    def publish(self, rid: str, *, author: str, result: str) -> Record:
+        """approved → published, recording the push result."""
+        return self._transition(rid, "published", ("approved", "published"), author, None, push_result=result)
+
+    def note_push_failure(self, rid: str, *, author: str, result: str) -> Record:
+        """Record a failed push without changing the state."""
+        with self._db() as db:
+            db.execute("UPDATE drafts SET push_result=?, updated_at=? WHERE id=?", (result, _now(), rid))
+            self._event(db, rid, author, "push_failed", result)
+        return self.get(rid)
+
+    def record_metrics(self, rid: str, metrics: dict[str, int], *, author: str) -> Record:
+        """Store a published post's performance."""
+        with self._db() as db:
+            db.execute("UPDATE drafts SET metrics=?, updated_at=? WHERE id=?", (json.dumps(metrics), _now(), rid))
+            self._event(db, rid, author, "metrics", json.dumps(metrics))
+        return self.get(rid)
+
+    def versions(self, rid: str) -> list[Version]:
+        """Every saved version, oldest first."""
+        with self._db() as db:
+            rows = db.execute("SELECT * FROM versions WHERE draft_id=? ORDER BY version", (rid,)).fetchall()
+        return [Version(r["version"], r["text"], r["author"], r["note"], r["created_at"]) for r in rows]
+
+    def recent(self, group: str, before: str, days: int = 7) -> tuple[frozenset[str], tuple[str, ...]]:
+        """Source ids and subject lines of this group's non-rejected drafts in the `days` before a date."""
+        start = (dt.date.fromisoformat(before) - dt.timedelta(days=days)).isoformat()
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT sources, text FROM drafts WHERE group_name=? AND date>=? AND date<? AND state!='rejected'"
+                " ORDER BY date DESC",
+                (group, start, before),
+            ).fetchall()
+        sources = frozenset(s for r in rows for s in json.loads(r["sources"]))
+        subjects = tuple(dict.fromkeys(_subject(r["text"]) for r in rows if r["text"].strip()))
+        return sources, subjects
+
+
+def _subject(text: str) -> str:
+    """The gist of a post for the avoid-list: its longest early sentence, trimmed."""
+    import re
+
+    sents = [s for s in re.split(r"[。！？\n]", text) if len(s.strip()) >= 6][:3]
+    return max(sents, key=len).strip()[:40] if sents else text.strip()[:40]
