@@ -16,6 +16,7 @@ from copilot.readers import decode_bytes
 from copilot.records import TOPIC_TYPES
 from copilot.retrieve import Filters
 from copilot.services import Services, build
+from copilot.voice import explain
 
 
 def _dump(obj: object) -> None:
@@ -244,6 +245,52 @@ def cmd_script(svc: Services, args: argparse.Namespace) -> int:
     return 0 if d.status == "ok" else 1
 
 
+def cmd_score(svc: Services, args: argparse.Namespace) -> int:
+    args.text = None
+    texts = _texts(args)
+    scores = svc.scorer().score_many(texts)
+    if args.json:
+        _dump(
+            [
+                {
+                    k: v
+                    for k, v in s.as_dict(t).items()
+                    if k in ("text", "score", "ai_flavor", "markers", "cliches", "taboo", "off_voice")
+                }
+                for t, s in zip(texts, scores, strict=True)
+            ]
+        )
+        return 0
+    for t, s in zip(texts, scores, strict=True):
+        print(f"\n=== {s.score:.0f}/100 · AI 味 {s.ai_flavor:.2f} ===\n{t[:80]}\n{explain(s)}")
+    return 0
+
+
+def cmd_eval(svc: Services, args: argparse.Namespace) -> int:
+    def progress(done: int, total: int, case: str) -> None:
+        print(f"[{done}/{total}] {case}", file=sys.stderr)
+
+    data, paths, regressions = svc.run_eval(args.suite, Path(args.baseline) if args.baseline else None, progress)
+    s = data["summary"]
+    print(
+        f"评测集 {data['suite']} · 起草器 {data['model']} · 通过率 {s['pass_rate']}% · 平均人设分 {s['mean_voice']}"
+        f" · 平均 AI 味 {s['mean_ai_flavor']}"
+    )
+    print(f"\n{'用例':<14}{'输出':<16}{'人设分':>6}{'AI味':>6}  结果")
+    for o in data["outputs"]:
+        failed = "、".join(f"{c['type']}={c['value']}" for c in o["checks"] if not c["passed"])
+        print(
+            f"{o['case']:<14}{o['label']:<16}{o['voice_score']:>6.0f}{o['ai_flavor']:>6.2f}  "
+            f"{'通过' if o['passed'] else '未通过 ' + failed}"
+        )
+    print("\n按断言的通过率：" + "，".join(f"{k} {v}%" for k, v in s["by_assertion"].items()))
+    print(f"报告：{paths['html']}\n      {paths['md']}\n结果：{paths['json']}")
+    if regressions:
+        print("\n回归（超出容差）：\n" + "\n".join(f"  - {r}" for r in regressions), file=sys.stderr)
+        return 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argparse tree for every subcommand."""
     p = argparse.ArgumentParser(prog="copilot", description="社群内容副驾：按 IP 人设起草社群每日内容")
@@ -298,6 +345,16 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("-f", "--file", help="JSONL（text 字段）或每行一段的文本文件")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_rewrite)
+
+    s = sub.add_parser("score", help="给文本打人设贴合度分（0-100）和 AI 味（0-1）")
+    s.add_argument("file", help="JSONL（text 字段）或每行一段的文本文件")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_score)
+
+    s = sub.add_parser("eval", help="跑评测集（evals/suites），与基线比较，回归时非零退出")
+    s.add_argument("suite", help="评测集名（day_plan/intro/topics/rewrite）或 YAML 路径")
+    s.add_argument("--baseline", help="以前的结果 JSON")
+    s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("script", help="群规、群公告、欢迎语、活动三段式脚本、直播控场流程")
     s.add_argument("kind", choices=SCRIPT_KINDS)

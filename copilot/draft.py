@@ -465,11 +465,16 @@ class Drafter:
 
     def _template_topic(self, base: Draft, topic_type: str, i: int, event: str, examples: list[Hit]) -> Topic:
         parts = tpl.topic_parts(topic_type, i, self.persona, event)
-        voiced = rewrite(str(parts["opening"]), self.profile, protect=self._protect, sign=False)
+        opening_text = str(parts["opening"])
+        example = examples[i % len(examples)].post if examples else None
+        lead = tpl.lead_of(tpl.core_of(example, self.persona), i) if example else ""
+        if lead and "？" not in lead:  # the host goes first with a line of their own from a past topic of this type
+            opening_text = f"{opening_text}\n我先说说我的：{lead}"
+        voiced = rewrite(opening_text, self.profile, protect=self._protect, sign=False)
         opening, notes = voiced.text, voiced.changes
         summary = rewrite(str(parts["summary"]), self.profile, protect=self._protect, sign=False).text
         title = re.split(r"[？?。！]", str(parts["opening"]))[0][:24]
-        src = tuple(h.post.id for h in examples[:2])
+        src = (example.id,) if example else ()
         meta = replace(
             base,
             text=opening,

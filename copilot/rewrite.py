@@ -29,9 +29,10 @@ _PLACE_RE = re.compile("\ue000(\\d+)\ue001")
 # (pattern, replacement, explanation) — AI scaffolding that real people do not type into a group chat.
 CLICHES: tuple[tuple[str, str, str], ...] = (
     (r"在当今(?:这个)?[^，。！]{0,8}(?:社会|时代|生活|世界)(?:中|里)?[，,]", "", "删去「在当今……」式开场"),
+    (r"随着([^，。！]{2,12})的(?:到来|来临)[，,]", r"\1到了，", "「随着……的到来」换成「……到了」"),
     (r"随着[^，。！]{2,20}的(?:不断)?(?:发展|普及|提高|进步)[，,]", "", "删去「随着……的发展」"),
     (r"(?:首先|其次|再次)[，,、]", "", "删去「首先/其次」式提纲腔"),
-    (r"(?:^|(?<=[。！？\n]))最后[，,]", "", "删去「最后，」"),
+    (r"(?:^|(?<=[。！？\n；;：:]))最后[，,]", "", "删去「最后，」"),
     (r"(?:总之|综上所述|总而言之|总的来说|总结一下)[，,：:]", "说白了，", "把总结腔换成口语"),
     (r"(?:值得注意的是|需要注意的是|值得一提的是)[，,：:]?", "特别提醒一句，", "把「值得注意的是」换成口语"),
     (r"(?:众所周知|毋庸置疑|不言而喻)[，,]", "", "删去「众所周知」类套话"),
@@ -45,7 +46,30 @@ CLICHES: tuple[tuple[str, str, str], ...] = (
         "删去「希望对大家有所帮助」",
     ),
     (r"赋能|助力", "帮", "「赋能/助力」换成「帮」"),
-    (r"(?:以下|下面)(?:是|为)[^，。：]{0,12}(?:几点|建议|方法)[：:]", "", "删去「以下是几点建议」"),
+    (
+        r"[，,]?(?:以下|下面)(?:是|为)[^，。：]{0,12}(?:几点|建议|方法)[：:]",
+        "，说几个要点：",
+        "「以下是几点建议」换成口语",
+    ),
+)
+# Formal written-register words and what a person would type instead.
+PLAIN_WORDS: tuple[tuple[str, str], ...] = (
+    ("能够有效", "能"),
+    ("有效地", ""),
+    ("能够", "能"),
+    ("尤为重要", "特别要紧"),
+    ("非常重要", "很要紧"),
+    ("以及", "还有"),
+    ("对于", "对"),
+    ("然而", "不过"),
+    ("确保", "保证"),
+    ("有助于", "能帮"),
+    ("显著", "明显"),
+    ("进行", "做"),
+    ("提升", "提高"),
+    ("具有", "有"),
+    ("相关的", ""),
+    ("充分", "好好"),
 )
 AI_CLICHE_WORDS = (
     "首先",
@@ -86,9 +110,19 @@ class Rewrite:
     """True when every fact span of the original appears unchanged in the output."""
 
 
+def _is_enumerator(text: str, m: re.Match[str]) -> bool:
+    """A list number like the "2" of "；2. 每次投茶" is layout, not a fact."""
+    if not re.fullmatch(r"\d{1,2}", m.group(0)):
+        return False
+    after = text[m.end() : m.end() + 1]
+    before = text[: m.start()].rstrip(" ")[-1:]
+    return after in (".", "、", ")", "）") and before in ("", "\n", "；", ";", "：", ":", "。")
+
+
 def facts(text: str) -> list[str]:
     """Fact spans (times, dates, prices, numbers, links, quoted names) in order."""
-    return [m.group(0) for m in FACT.finditer(normalize_width(text)) if m.group(0).strip()]
+    t = normalize_width(text)
+    return [m.group(0) for m in FACT.finditer(t) if m.group(0).strip() and not _is_enumerator(t, m)]
 
 
 def facts_preserved(original: str, new: str) -> bool:
@@ -101,6 +135,8 @@ def _protect(text: str, extra: tuple[str, ...]) -> tuple[str, list[str]]:
     spans: list[str] = []
 
     def keep(m: re.Match[str]) -> str:
+        if _is_enumerator(text, m):
+            return m.group(0)
         spans.append(m.group(0))
         return _PLACE.format(len(spans) - 1)
 
@@ -127,15 +163,25 @@ def rewrite(text: str, profile: VoiceProfile, *, protect: tuple[str, ...] = (), 
         if n:
             changes.append("去掉群聊里不显示的 Markdown 符号")
     body, spans = _protect(body, protect)
-    # sentence-initial numbering like "1." / "1、" is an enumeration tic of generated text
-    body, n = re.subn(r"(?m)^\s*(?:\ue000\d+\ue001)[.、)]\s*", "· ", body)
-    if n:
-        changes.append("把 1. 2. 3. 编号改成轻量的列点")
 
     for pattern, repl, why in CLICHES:
         body, n = re.subn(pattern, repl, body, flags=re.M)
         if n:
             changes.append(why)
+    swapped = []
+    for formal, plain in PLAIN_WORDS:
+        if formal in body:
+            body = body.replace(formal, plain)
+            swapped.append(f"{formal}→{plain or '删'}")
+    if swapped:
+        changes.append("书面词换成口语：" + "、".join(swapped))
+    # inline enumerations "：1. a；2. b；3. c" become short bullet lines
+    body, n = re.subn(r"(?:(?<=[：:；;。])|^)\s*\d{1,2}[.、)）]\s*", "\n· ", body, flags=re.M)
+    if n >= 2:
+        changes.append("把 1. 2. 3. 编号改成轻量的列点")
+    if profile.mark_rates.get("；", 0.0) < 0.1 and "；" in body:
+        body = re.sub(r"；\s*(?=\n)", "", body).replace("；", "。")
+        changes.append("人设不用分号，分号改成句号")
     for taboo in profile.taboo:
         if taboo and taboo in body:
             changes.append(f"提示：含人设禁用词「{taboo}」，请人工改写")

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
 from copilot.config import Settings
 from copilot.draft import Draft, Drafter
 from copilot.errors import ConfigError, InputError
@@ -22,6 +24,7 @@ from copilot.records import IngestReport, Persona
 from copilot.retrieve import HybridRetriever
 from copilot.review import Record, ReviewStore
 from copilot.store import KnowledgeStore
+from copilot.voice import VoiceScorer
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,7 @@ class Services:
         self.settings.home.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._profile: tuple[tuple, VoiceProfile] | None = None
+        self._scorer: tuple[tuple, VoiceScorer] | None = None
         self._chat: Chat | None = build_chat(self.settings)
 
     @property
@@ -76,13 +80,29 @@ class Services:
 
     def profile(self) -> VoiceProfile:
         """The persona's voice profile, relearned when the persona file or the posts change."""
-        path = self.settings.persona_path
-        key = (path.stat().st_mtime_ns if path.exists() else 0, self.store.version, self.store.count())
+        key = self._knowledge_key()
         with self._lock:
             if self._profile is None or self._profile[0] != key:
                 texts = [p.text for p in self.retriever.all_posts() if p.content_type != DOC_TYPE]
                 self._profile = (key, learn_profile(self.persona(), texts))
             return self._profile[1]
+
+    def _knowledge_key(self) -> tuple:
+        path = self.settings.persona_path
+        return (path.stat().st_mtime_ns if path.exists() else 0, self.store.version, self.store.count())
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embed texts with the store's embedding function (one model for retrieval and voice)."""
+        return np.asarray(self.store.embedding(texts), dtype=np.float32)
+
+    def scorer(self) -> VoiceScorer:
+        """The voice scorer for the workspace persona, rebuilt when the persona or the posts change."""
+        key = self._knowledge_key()
+        with self._lock:
+            if self._scorer is None or self._scorer[0] != key:
+                texts = [p.text for p in self.retriever.all_posts() if p.content_type != DOC_TYPE]
+                self._scorer = (key, VoiceScorer(self.persona(), texts, embed=self.embed))
+            return self._scorer[1]
 
     def warm(self) -> None:
         """Load what the first request would otherwise wait for: the lexical index, tokenizer and profile."""
@@ -92,6 +112,7 @@ class Services:
         count_tokens("预热")
         if self.settings.persona_path.exists():
             self.profile()
+            self.scorer()
 
     def drafter(self) -> Drafter:
         """A drafter wired to the current persona, retriever, profile and model."""
@@ -120,6 +141,30 @@ class Services:
         sources, subjects = self.review.recent(name, day.isoformat())
         drafts = drafter.day(name, day, sources, subjects, progress=progress)
         return [(d, self.review.add(d, author=author) if save and d.status == "ok" else None) for d in drafts]
+
+    def run_eval(
+        self, suite: str, baseline: Path | None = None, progress: Callable[[int, int, str], None] | None = None
+    ) -> tuple[dict, dict[str, Path], list[str]]:
+        """Run an eval suite with the current drafter; writes reports under COPILOT_HOME/evals."""
+        import json
+
+        from copilot.evaluate import compare, load_suite, run_suite, write_report
+
+        spec = load_suite(Path(suite))
+        base = None
+        if baseline is not None:
+            try:
+                base = json.loads(Path(baseline).read_text("utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise InputError(f"基线文件读不了：{exc}", file=str(baseline)) from None
+
+        def day(group: str | None, day: dt.date) -> list[Draft]:
+            return [d for d, _ in self.draft_day(group, day, save=False)]
+
+        result = run_suite(spec, self.drafter(), self.scorer(), day, progress)
+        regressions = compare(result, base) if base else []
+        paths = write_report(result, self.settings.home / "evals", regressions)
+        return result.as_dict(), paths, regressions
 
     def ingest(
         self,

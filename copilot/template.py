@@ -83,6 +83,10 @@ _DATED = re.compile(
 )
 
 
+# A sentence opening with a pronoun or connective leans on the one before it and cannot stand alone.
+_DANGLING = re.compile(r"^(他|她|它|这|那|但|可是|所以|而且|然后|因为|于是|后来|不过|其实|结果)")
+
+
 def lead_of(core: str, salt: int = 0) -> str:
     """One telling, timeless sentence of a core text (medium length, not a question, no dated reference)."""
     sents = [

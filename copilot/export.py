@@ -1,0 +1,146 @@
+"""Export approved posts: rows for the UI, Markdown for reading, CSV and an SCRM-style XLSX for bulk import."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from itertools import groupby
+from pathlib import Path
+
+from copilot.review import Record
+
+log = logging.getLogger(__name__)
+
+EXPORT_STATES = ("approved", "published")
+COLUMNS = ("日期", "时间", "群", "内容类型", "内容")
+SHEET_NAME = "群发SOP"
+_WIDTHS = {"日期": 12, "时间": 8, "群": 26, "内容类型": 10, "内容": 70}
+_UNTIMED = "99:99"  # posts without a slot (intro, scripts) sort after the timed ones of the same day
+
+
+def _date(value: str) -> str:
+    """ISO YYYY-MM-DD when the value is a date (or a datetime); otherwise unchanged."""
+    value = value.strip()
+    try:
+        return dt.date.fromisoformat(value[:10]).isoformat()
+    except ValueError:
+        return value
+
+
+def _time(value: str) -> str:
+    """HH:MM, padding "8:00" to "08:00"; anything else unchanged."""
+    value = value.strip()
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})(?::\d{2})?", value)
+    return f"{int(m.group(1)):02d}:{m.group(2)}" if m else value
+
+
+def export_rows(records: Iterable[Record]) -> list[dict[str, str]]:
+    """Approved and published posts as rows (日期, 时间, 群, 内容类型, 内容, 编号), by date, slot time, group."""
+    kept = [r for r in records if r.state in EXPORT_STATES]
+    rows = [
+        {
+            "日期": _date(r.date),
+            "时间": _time(r.slot_time),
+            "群": r.group,
+            "内容类型": r.content_type or r.title,
+            "内容": r.text,
+            "编号": r.id,
+            "_created": r.created_at,
+        }
+        for r in kept
+    ]
+    rows.sort(key=lambda row: (row["日期"], row["时间"] or _UNTIMED, row["群"], row["_created"]))
+    for row in rows:
+        del row["_created"]
+    return rows
+
+
+def to_markdown(records: Iterable[Record]) -> str:
+    """Markdown grouped by date (#) and group (##), each post under a ### heading with its time and type."""
+    lines: list[str] = []
+    for day, day_rows in groupby(export_rows(records), key=lambda row: row["日期"]):
+        lines.append(f"# {day or '未定日期'}")
+        lines.append("")
+        # Within a day the rows are in time order; regroup by group but keep each group's time order.
+        day_rows = sorted(day_rows, key=lambda row: row["群"])
+        for group, group_rows in groupby(day_rows, key=lambda row: row["群"]):
+            lines.append(f"## {group or '未指定群'}")
+            lines.append("")
+            for row in group_rows:
+                heading = " ".join(part for part in (row["时间"], row["内容类型"]) if part) or "内容"
+                lines.append(f"### {heading}")
+                lines.append("")
+                lines.append(row["内容"].strip())
+                lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n" if lines else ""
+
+
+def _atomic_write(path: Path | str, write: Callable[[Path], None]) -> Path:
+    """Write through a temp file in the same folder, then replace: readers never see a half-written file."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def to_csv(records: Iterable[Record], path: Path | str) -> Path:
+    """CSV with a UTF-8 BOM (Excel on Chinese Windows opens it correctly), header 日期,时间,群,内容类型,内容."""
+    rows = export_rows(records)
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(COLUMNS)
+            writer.writerows([row[c] for c in COLUMNS] for row in rows)
+
+    target = _atomic_write(path, write)
+    log.info("导出 CSV：%d 条 → %s", len(rows), target)
+    return target
+
+
+def to_xlsx(records: Iterable[Record], path: Path | str) -> Path:
+    """One sheet 群发SOP (日期 | 时间 | 群 | 内容类型 | 内容), all cells text, content wrapped: an SCRM SOP import."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    rows = export_rows(records)
+
+    def write(tmp: Path) -> None:
+        wb = Workbook()
+        ws = wb.active
+        ws.title = SHEET_NAME
+        ws.append(COLUMNS)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        top = Alignment(vertical="top")
+        wrap = Alignment(vertical="top", wrap_text=True)
+        for r, row in enumerate(rows, start=2):
+            for c, column in enumerate(COLUMNS, start=1):
+                cell = ws.cell(row=r, column=c, value=row[column])
+                # Text, never a formula or a number: a post starting with "=" must not be evaluated by Excel,
+                # and dates/times must stay YYYY-MM-DD / HH:MM strings for the SOP import.
+                cell.data_type = "s"
+                cell.number_format = "@"
+                cell.alignment = wrap if column == "内容" else top
+        for c, column in enumerate(COLUMNS, start=1):
+            ws.column_dimensions[get_column_letter(c)].width = _WIDTHS[column]
+        ws.freeze_panes = "A2"
+        wb.save(tmp)
+
+    target = _atomic_write(path, write)
+    log.info("导出 XLSX：%d 条 → %s", len(rows), target)
+    return target
