@@ -24,9 +24,11 @@ run: setup
 
 # Chromium and a CJK font for the browser test (Debian packages; installed only when missing).
 browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy"; then \
-		echo "安装 chromium 与中文字体（fonts-wqy-microhei）…"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei fontconfig >/dev/null; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy" \
+		|| ! fc-list 2>/dev/null | grep -qi "color emoji"; then \
+		echo "安装 chromium、中文字体与表情字体…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei \
+			fonts-noto-color-emoji fontconfig >/dev/null; \
 	fi
 
 test: setup browser-deps

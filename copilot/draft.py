@@ -315,6 +315,7 @@ class Drafter:
         kept, tin = fit_examples(build, examples, self.budget)
         system, user = prompt.render(**variables, examples=[_example(h) for h in kept])
         text = ""
+        yield ""  # the caller can show "writing…" before the first token
         try:
             for delta in self.chat.stream(system, user):
                 text += delta

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
+from copilot.draft import TEMPLATE_MODEL, Draft
 from copilot.errors import CopilotError
 from copilot.ingest import summary
 from copilot.retrieve import Filters
+from copilot.review import Record
+from copilot.rewrite import diff_ops
 from copilot.services import Services
+from copilot.workflow import Workflow
 
 log = logging.getLogger(__name__)
 
@@ -92,3 +98,363 @@ def search_knowledge(
         ]
         for h in hits
     ]
+
+
+# ---------------------------------------------------------------- 今日内容 / 审核队列
+
+MAX_CARDS = 8
+STATE_CHOICES = [
+    ("全部", ""),
+    ("待审核", "draft"),
+    ("已通过", "approved"),
+    ("已驳回", "rejected"),
+    ("已发布", "published"),
+]
+
+
+def _model_label(model: str) -> str:
+    return "模板起草（未接大模型）" if model == TEMPLATE_MODEL else f"模型 {model}"
+
+
+def card(svc: Services, rec: Record) -> dict:
+    """Everything a slot card shows for a stored draft."""
+    flags = "\n".join(f"- ⚠️ {f}" for f in rec.flags) or "- 无合规提示"
+    score = f"{rec.voice_score:.0f}/100" if rec.voice_score is not None else "—"
+    try:
+        explanation = "\n".join(Workflow(svc).assess(rec.text).explanation.splitlines()[1:])
+    except CopilotError:
+        explanation = ""
+    posts = [svc.store.get(pid) for pid in rec.sources]
+    sources = (
+        "\n".join(
+            f"- `{p.id}` {p.group or ''} · 回复 {p.replies} · 点赞 {p.reactions} · 报名 {p.signups}：{p.text[:60].replace(chr(10), ' ')}…"
+            for p in posts
+            if p is not None
+        )
+        or "- （没有参考帖子）"
+    )
+    head = (
+        f"### {rec.slot_time} {rec.content_type}".strip()
+        if rec.kind == "day"
+        else f"### {rec.title or rec.content_type}"
+    )
+    return {
+        "id": rec.id,
+        "version": rec.version,
+        "text": rec.text,
+        "state": rec.state,
+        "header": f"{head}　`{rec.state_label}` · 第 {rec.version} 版 · {_model_label(rec.model)} · 提示词 {rec.prompt}",
+        "meta": f"**人设贴合度 {score}**\n\n{explanation.replace(chr(10), chr(10) * 2)}\n\n**合规提示（仅提醒，不拦截）**\n{flags}",
+        "sources": f"**参考的往期帖子**\n{sources}",
+    }
+
+
+def failed_card(d: Draft) -> dict:
+    """A slot whose drafting failed: the reason, and nothing saved."""
+    return {
+        "id": "",
+        "version": 0,
+        "text": "",
+        "state": "failed",
+        "header": f"### {d.slot_time} {d.content_type}　`生成失败`",
+        "meta": f"❌ {d.error}（这一条没有保存，可稍后重试）",
+        "sources": "",
+    }
+
+
+def generate_day(svc: Services, group: str, date: str, author: str, progress=None) -> tuple[list[dict], str]:  # noqa: ANN001
+    """Draft a day for a group; returns cards in slot order and a summary message."""
+    try:
+        day = dt.date.fromisoformat(date.strip()) if date and date.strip() else dt.date.today()
+    except ValueError:
+        return [], f"日期「{date}」格式不对，请写成 2026-11-24"
+    try:
+        items = Workflow(svc).generate_day(group or None, day, author, progress=progress)
+    except Exception as exc:  # noqa: BLE001 - shown to the operator
+        return [], friendly(exc)
+    cards = [card(svc, x) if isinstance(x, Record) else failed_card(x) for x in items]
+    failed = sum(1 for c in cards if c["state"] == "failed")
+    msg = f"已生成 {len(cards) - failed} 条草稿，已进入审核队列" + (
+        f"；{failed} 条失败（见卡片上的原因）" if failed else ""
+    )
+    if len(cards) > MAX_CARDS:
+        msg += f"。页面只显示前 {MAX_CARDS} 个时段，其余请在审核队列查看"
+    return cards, msg
+
+
+def card_action(
+    svc: Services, action: str, rid: str, text: str, version: int | None, reason: str, author: str
+) -> tuple[dict | None, str]:
+    """save / approve / reject / reopen / rewrite on one card; returns the refreshed card and a message."""
+    if not rid:
+        return None, "这张卡片没有已保存的草稿"
+    flow = Workflow(svc)
+    try:
+        current = svc.review.get(rid)
+        if action == "save":
+            rec = flow.edit(rid, text, version, author) if text != current.text else current
+            msg = "已保存为新版本" if rec is not current else "内容没有变化"
+        elif action == "approve":
+            if text != current.text:
+                flow.edit(rid, text, version, author)
+                version = (version or current.version) + 1
+            rec = flow.approve(rid, version, author)
+            msg = "已通过 ✅"
+        elif action == "reject":
+            rec = flow.reject(rid, reason, version, author)
+            msg = "已驳回"
+        elif action == "reopen":
+            rec = flow.reopen(rid, author)
+            msg = "已重新打开，可以继续编辑"
+        elif action == "rewrite":
+            rec = flow.voice_rewrite(rid, text, version, author)
+            msg = "已按人设口吻改写并保存为新版本"
+        else:
+            return None, f"未知操作 {action}"
+    except Exception as exc:  # noqa: BLE001
+        return None, friendly(exc)
+    return card(svc, rec), msg
+
+
+def regenerate(svc: Services, rid: str, version: int | None, author: str) -> Iterator[tuple[str, dict | None, str]]:
+    """Stream a slot's redraft: (partial text, None, '生成中…') … then ('', card, message)."""
+    if not rid:
+        yield "", None, "这张卡片没有已保存的草稿"
+        return
+    try:
+        for part in Workflow(svc).regenerate(rid, version, author):
+            if isinstance(part, str):
+                yield part, None, "生成中…"
+            else:
+                yield part.text, card(svc, part), "已重新生成，保存为新版本"
+    except Exception as exc:  # noqa: BLE001
+        yield "", None, friendly(exc)
+
+
+def queue_rows(svc: Services, date: str = "", group: str = "", state: str = "") -> list[list[object]]:
+    """Review queue rows: id, date, time, group, type, state, version, score, flags, text."""
+    rows = []
+    for r in svc.review.list(date=date.strip(), group=group or "", state=state or ""):
+        rows.append(
+            [
+                r.id,
+                r.date,
+                r.slot_time,
+                r.group,
+                r.content_type if r.kind == "day" else r.title or r.kind,
+                r.state_label,
+                r.version,
+                f"{r.voice_score:.0f}" if r.voice_score is not None else "",
+                "；".join(r.flags),
+                r.text,
+            ]
+        )
+    return rows
+
+
+def bulk_approve(svc: Services, ids: list[str], author: str) -> str:
+    """Approve the given drafts; reports successes and what could not be approved."""
+    ids = [i for i in ids if i]
+    if not ids:
+        return "请先勾选或填写要通过的草稿编号"
+    done, errors = Workflow(svc).bulk_approve(ids, author)
+    return f"已通过 {len(done)} 条" + ("；未通过：" + "；".join(errors) if errors else "")
+
+
+def export(svc: Services, fmt: str, date: str = "", group: str = "") -> tuple[str | None, str]:
+    """Export approved posts; returns (file path or None, message)."""
+    try:
+        path = Workflow(svc).export(fmt, svc.settings.home / "exports", date=date.strip(), group=group or "")
+    except Exception as exc:  # noqa: BLE001
+        return None, friendly(exc)
+    return str(path), f"已导出 {path.name}"
+
+
+def push_draft(svc: Services, rid: str, url: str, msgtype: str, author: str) -> str:
+    """Push one approved draft to the group robot; the result is recorded on the draft."""
+    if not rid.strip():
+        return "请填写要推送的草稿编号"
+    try:
+        rec = Workflow(svc).push(rid.strip(), url.strip(), msgtype, author)
+    except Exception as exc:  # noqa: BLE001
+        return friendly(exc)
+    return f"{rec.push_result}，草稿已标记为已发布"
+
+
+def mark_published(svc: Services, rid: str, author: str) -> str:
+    """Mark a draft as published by hand."""
+    try:
+        Workflow(svc).mark_published(rid.strip(), author)
+    except Exception as exc:  # noqa: BLE001
+        return friendly(exc)
+    return "已标记为已发布，发出后可以回来填表现数据"
+
+
+def record_feedback(
+    svc: Services, rid: str, replies: float, reactions: float, signups: float, clicks: float, author: str
+) -> str:
+    """Record performance of a published post; it becomes a past post future drafts can learn from."""
+    try:
+        metrics = {
+            "replies": int(replies or 0),
+            "reactions": int(reactions or 0),
+            "signups": int(signups or 0),
+            "clicks": int(clicks or 0),
+        }
+        Workflow(svc).feedback(rid.strip(), metrics, author)
+    except Exception as exc:  # noqa: BLE001
+        return friendly(exc)
+    return "已记录表现，并作为往期帖子进入知识库（表现好的会成为以后起草的参考）"
+
+
+# ---------------------------------------------------------------- IP自我介绍 / 话题工坊 / 人设改写 / 脚本
+
+
+def intro(svc: Services) -> tuple[str, str, str, str]:
+    """(full, welcome, card, note)."""
+    try:
+        drafts = svc.drafter().intro()
+    except Exception as exc:  # noqa: BLE001
+        return "", "", "", friendly(exc)
+    texts = [d.text if d.status == "ok" else f"（失败：{d.error}）" for d in drafts]
+    return texts[0], texts[1], texts[2], _model_label(drafts[0].model)
+
+
+def topics_markdown(svc: Services, topic_type: str, n: int, event: str, group: str) -> str:
+    """Topics with their whole discussion loop, as Markdown."""
+    try:
+        items = svc.drafter().topics(topic_type, int(n), event or "", group or None)
+    except Exception as exc:  # noqa: BLE001
+        return friendly(exc)
+    out = []
+    for i, t in enumerate(items, 1):
+        if t.draft.status != "ok":
+            out.append(f"❌ {t.draft.error}")
+            continue
+        follow = "\n".join(f"   - {q}" for q in t.follow_ups)
+        out.append(f"### {i}. {t.title}\n**开场**\n\n{t.opening}\n\n**追问**\n{follow}\n\n**总结帖**\n\n{t.summary}")
+    return f"_{_model_label(items[0].draft.model)}_\n\n" + "\n\n---\n\n".join(out) if items else "没有结果"
+
+
+def rewrite_text(svc: Services, text: str) -> tuple[str, list[tuple[str, str | None]], str]:
+    """(rewritten text, diff for HighlightedText, notes and score)."""
+    if not text.strip():
+        return "", [], "请先粘贴要改写的文字"
+    try:
+        d = svc.drafter().rewrite(text)
+        before, after = Workflow(svc).assess(text), Workflow(svc).assess(d.text)
+    except Exception as exc:  # noqa: BLE001
+        return "", [], friendly(exc)
+    diff = [
+        (seg, {"+": "新增", "-": "删除"}.get(tag or "")) if tag else (seg, None) for seg, tag in diff_ops(text, d.text)
+    ]
+    notes = "\n".join(f"- {n}" for n in d.notes)
+    warn = f"\n\n⚠️ {d.error}" if d.error else ""
+    return (
+        d.text,
+        diff,
+        (
+            f"_{_model_label(d.model)}_　人设贴合度 {before.score:.0f} → **{after.score:.0f}**，"
+            f"AI 味 {before.ai_flavor:.2f} → **{after.ai_flavor:.2f}**\n\n{notes}{warn}"
+        ),
+    )
+
+
+def script(svc: Services, kind: str, group: str, details: str) -> str:
+    """Group rules / announcement / welcome / activity script / live run sheet."""
+    try:
+        d = svc.drafter().script(kind, group or None, details or "")
+    except Exception as exc:  # noqa: BLE001
+        return friendly(exc)
+    return d.text if d.status == "ok" else f"失败：{d.error}"
+
+
+def queue_text(svc: Services, text: str, kind: str, title: str, group: str, author: str) -> str:
+    """Put a text from the intro / topic / rewrite / script tabs into the review queue."""
+    if not text.strip():
+        return "没有可保存的内容"
+    d = Draft(
+        kind,
+        title or kind,
+        text.strip(),
+        "人工",
+        "manual",
+        group=group or "",
+        date=dt.date.today().isoformat(),
+        title=title,
+    )
+    try:
+        rec = Workflow(svc).save_new(d, author)
+    except Exception as exc:  # noqa: BLE001
+        return friendly(exc)
+    return f"已放入审核队列（编号 {rec.id}）"
+
+
+# ---------------------------------------------------------------- 设置 / 评测
+
+
+def llm_status(svc: Services) -> str:
+    """Which drafter is active; never shows the key."""
+    base, model = svc.settings.resolved_llm()
+    if not base:
+        return "当前：**模板起草器**（没有配置大模型，全部离线）"
+    key = "已设置" if svc.settings.llm_api_key.get_secret_value() else "未设置"
+    return f"当前：**{model}** @ `{base}`（API Key {key}）"
+
+
+def apply_llm(svc: Services, preset: str, base_url: str, model: str, api_key: str) -> str:
+    """Switch the LLM at run time; an empty key keeps the current one. The key is never echoed or logged."""
+    from pydantic import SecretStr
+
+    from copilot.config import LLM_PRESETS
+
+    preset = (preset or "").strip()
+    if preset and preset not in LLM_PRESETS and preset != "template":
+        return f"未知预设「{preset}」"
+    if preset == "template":
+        settings = svc.settings.model_copy(update={"llm_preset": "", "llm_base_url": "", "llm_model": ""})
+    else:
+        update: dict[str, object] = {"llm_preset": preset, "llm_base_url": base_url.strip(), "llm_model": model.strip()}
+        if api_key.strip():
+            update["llm_api_key"] = SecretStr(api_key.strip())
+        settings = svc.settings.model_copy(update=update)
+        if not settings.resolved_llm()[0]:
+            return "请选择预设或填写 Base URL"
+    try:
+        svc.configure_llm(settings)
+    except Exception as exc:  # noqa: BLE001
+        return friendly(exc)
+    return "已保存（仅本次运行有效；长期配置请写进 .env）。" + llm_status(svc)
+
+
+def test_llm(svc: Services) -> str:
+    """Send one tiny request to the configured model."""
+    if svc.chat is None:
+        return "当前是模板起草器，不需要连接测试"
+    try:
+        text, _, _ = svc.chat.complete("", "只回复两个字：你好")
+    except Exception as exc:  # noqa: BLE001
+        return f"❌ 连接失败：{friendly(exc)}"
+    return f"✅ 连接成功，模型回复：{text[:30]}"
+
+
+def run_eval(svc: Services, suite: str, progress=None) -> tuple[str, str | None, str | None]:  # noqa: ANN001
+    """(summary Markdown, chart PNG path, HTML report path)."""
+    try:
+        data, paths, regressions = svc.run_eval(suite, None, progress)
+    except Exception as exc:  # noqa: BLE001
+        return friendly(exc), None, None
+    s = data["summary"]
+    rows = "\n".join(
+        f"| {o['case']} | {o['label']} | {o['voice_score']:.0f} | {o['ai_flavor']:.2f} | {'✅' if o['passed'] else '❌'} | "
+        + "；".join(f"{c['type']}={c['value']}" for c in o["checks"] if not c["passed"])
+        + " |"
+        for o in data["outputs"]
+    )
+    by = "，".join(f"{k} {v}%" for k, v in s["by_assertion"].items())
+    md = (
+        f"**{data['suite']}** · {_model_label(data['model'])} · 通过率 **{s['pass_rate']}%** · 平均人设分 "
+        f"{s['mean_voice']} · 平均 AI 味 {s['mean_ai_flavor']}\n\n按断言：{by}\n\n"
+        f"| 用例 | 输出 | 人设分 | AI 味 | 结果 | 未通过 |\n|---|---|---|---|---|---|\n{rows}"
+    )
+    return md, str(paths["png"]), str(paths["html"])

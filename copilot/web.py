@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import gradio as gr
 
 from copilot import handlers as h
+from copilot.config import LLM_PRESETS
+from copilot.draft import SCRIPT_KINDS
 from copilot.readers import DOC_TYPE
 from copilot.records import CONTENT_TYPES, TOPIC_TYPES
 from copilot.services import Services
@@ -16,11 +19,12 @@ log = logging.getLogger(__name__)
 CSS = """
 .gradio-container {max-width: 1200px !important; margin: auto;}
 footer {display: none !important;}
+.slot-card {border: 1px solid #d9e7df; border-radius: 10px; padding: 6px;}
 """
 
 
 def theme() -> gr.themes.Base:
-    """A theme with local system fonts only (no web-font downloads); CJK via the system font."""
+    """Local system fonts only (no web-font downloads); CJK through the system font."""
     return gr.themes.Soft(
         primary_hue="emerald",
         font=["PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "system-ui", "sans-serif"],
@@ -28,7 +32,262 @@ def theme() -> gr.themes.Base:
     )
 
 
-def _knowledge_tab(svc: Services) -> None:
+def _author(request: gr.Request | None) -> str:
+    return (getattr(request, "username", None) or "运营") if request is not None else "运营"
+
+
+def _groups(svc: Services) -> list[str]:
+    try:
+        return [g.name for g in svc.persona().groups]
+    except Exception:  # noqa: BLE001 - no persona yet: the knowledge tab says what to do
+        return []
+
+
+class _Card:
+    """The components of one slot card."""
+
+    def __init__(self, n: int) -> None:
+        with gr.Group(visible=False, elem_classes=["slot-card"], elem_id=f"card-{n}") as self.box:
+            self.header = gr.Markdown()
+            with gr.Row():
+                with gr.Column(scale=3):
+                    self.text = gr.Textbox(
+                        label="草稿（可直接修改）", lines=7, buttons=["copy"], elem_id=f"card-{n}-text"
+                    )
+                    with gr.Row():
+                        self.save = gr.Button("保存修改", size="sm", elem_id=f"card-{n}-save")
+                        self.approve = gr.Button("通过", variant="primary", size="sm", elem_id=f"card-{n}-approve")
+                        self.regen = gr.Button("重新生成", size="sm", elem_id=f"card-{n}-regen")
+                        self.rewrite = gr.Button("人设改写", size="sm", elem_id=f"card-{n}-rewrite")
+                        self.reopen = gr.Button("重新打开", size="sm", elem_id=f"card-{n}-reopen")
+                    with gr.Row():
+                        self.reason = gr.Textbox(label="驳回原因", scale=3, lines=1, elem_id=f"card-{n}-reason")
+                        self.reject = gr.Button("驳回", variant="stop", size="sm", scale=1, elem_id=f"card-{n}-reject")
+                    self.status = gr.Markdown(elem_id=f"card-{n}-status")
+                with gr.Column(scale=2):
+                    self.meta = gr.Markdown()
+                    with gr.Accordion("参考来源", open=False):
+                        self.sources = gr.Markdown()
+            self.rid = gr.State("")
+            self.version = gr.State(0)
+
+    @property
+    def outputs(self) -> list:
+        return [self.box, self.header, self.text, self.meta, self.sources, self.rid, self.version]
+
+    @staticmethod
+    def values(c: dict | None) -> list:
+        if c is None:
+            return [gr.update(visible=False), "", "", "", "", "", 0]
+        return [gr.update(visible=True), c["header"], c["text"], c["meta"], c["sources"], c["id"], c["version"]]
+
+    @staticmethod
+    def keep() -> list:
+        return [gr.update()] * 7
+
+
+def _today_tab(svc: Services) -> list[_Card]:
+    with gr.Tab("今日内容", id="today"):
+        with gr.Row():
+            group = gr.Dropdown(
+                _groups(svc), value=(_groups(svc) or [None])[0], label="群", scale=2, elem_id="day-group"
+            )
+            date = gr.Textbox(dt.date.today().isoformat(), label="日期（YYYY-MM-DD）", scale=1, elem_id="day-date")
+            go = gr.Button("生成今天的内容", variant="primary", scale=1, elem_id="day-generate")
+        note = gr.Markdown(elem_id="day-note")
+        cards = [_Card(n) for n in range(h.MAX_CARDS)]
+
+        def generate(g, d, request: gr.Request, progress=gr.Progress()):  # noqa: ANN001, ANN202, B008
+            progress(0, desc="检索往期高互动帖子、起草中…")
+
+            def step(done: int, total: int, draft) -> None:  # noqa: ANN001
+                state = "完成" if draft.status == "ok" else "失败"
+                progress((done, total), desc=f"{draft.slot_time} {draft.content_type} {state}", unit="个时段")
+
+            made, msg = h.generate_day(svc, g or "", d or "", _author(request), progress=step)
+            values = [v for i in range(h.MAX_CARDS) for v in _Card.values(made[i] if i < len(made) else None)]
+            return [msg, *values]
+
+        go.click(generate, [group, date], [note, *[o for c in cards for o in c.outputs]])
+
+        for c in cards:
+
+            def act(action: str, c: _Card = c):  # noqa: ANN202
+                def run(rid, text, version, reason, request: gr.Request):  # noqa: ANN001, ANN202
+                    refreshed, msg = h.card_action(svc, action, rid, text, version, reason, _author(request))
+                    return [*(_Card.values(refreshed) if refreshed else _Card.keep()), msg]
+
+                return run
+
+            ins = [c.rid, c.text, c.version, c.reason]
+            outs = [*c.outputs, c.status]
+            for button, action in (
+                (c.save, "save"),
+                (c.approve, "approve"),
+                (c.reject, "reject"),
+                (c.reopen, "reopen"),
+                (c.rewrite, "rewrite"),
+            ):
+                button.click(act(action), ins, outs)
+
+            def regen(rid, version, request: gr.Request, c: _Card = c):  # noqa: ANN001, ANN202
+                for text, refreshed, msg in h.regenerate(svc, rid, version, _author(request)):
+                    if refreshed is not None:
+                        yield [*_Card.values(refreshed), msg]
+                    elif text:
+                        yield [*_Card.keep()[:2], text, *_Card.keep()[3:], msg]
+                    else:
+                        yield [*_Card.keep(), msg]
+
+            c.regen.click(regen, [c.rid, c.version], outs)
+    return cards
+
+
+def _intro_tab(svc: Services) -> None:
+    with gr.Tab("IP自我介绍", id="intro"):
+        gr.Markdown("按「我是谁 → 我的品牌 → 我能给你什么 → 为什么信我」四段，生成三个长度。事实只用人设文件里写的。")
+        go = gr.Button("生成自我介绍", variant="primary", elem_id="intro-generate")
+        label = gr.Markdown()
+        with gr.Row():
+            full = gr.Textbox(label="完整版（分发到各群）", lines=10, buttons=["copy"])
+            with gr.Column():
+                welcome = gr.Textbox(label="欢迎版（新人进群）", lines=4, buttons=["copy"])
+                card = gr.Textbox(label="名片版（一行）", lines=2, buttons=["copy"])
+        with gr.Row():
+            save = gr.Button("完整版放入审核队列", size="sm")
+            saved = gr.Markdown()
+        go.click(lambda: h.intro(svc), None, [full, welcome, card, label])
+
+        def queue_full(text: str, request: gr.Request) -> str:
+            return h.queue_text(svc, text, "intro", "完整版", "", _author(request))
+
+        save.click(queue_full, [full], saved)
+
+
+def _topics_tab(svc: Services) -> None:
+    with gr.Tab("话题工坊", id="topics"):
+        gr.Markdown(
+            "七类话题，每个都带开场帖、推动讨论的追问和讨论后的总结帖（开场 → 讨论 → 延伸 → 总结 → 分享 → 第二轮）。"
+        )
+        with gr.Row():
+            ttype = gr.Dropdown(list(TOPIC_TYPES), value=TOPIC_TYPES[4], label="话题类型")
+            n = gr.Slider(1, 5, value=3, step=1, label="个数")
+            group = gr.Dropdown(_groups(svc), value=(_groups(svc) or [None])[0], label="群")
+        event = gr.Textbox(label="热点事件（应用不联网：选「热点事件」时请写一句发生了什么）", lines=2)
+        go = gr.Button("出话题", variant="primary", elem_id="topics-generate")
+        out = gr.Markdown()
+        go.click(lambda t, k, e, g: h.topics_markdown(svc, t, k, e, g), [ttype, n, event, group], out)
+        with gr.Accordion("群规 / 群公告 / 欢迎语 / 活动脚本 / 直播控场流程", open=False):
+            with gr.Row():
+                kind = gr.Dropdown(list(SCRIPT_KINDS), value="欢迎语", label="类型")
+                sgroup = gr.Dropdown(_groups(svc), value=(_groups(svc) or [None])[0], label="群")
+            details = gr.Textbox(label="活动信息（时间、价格、福利…）", lines=2)
+            sgo = gr.Button("生成脚本")
+            sout = gr.Textbox(label="脚本", lines=14, buttons=["copy"])
+            sgo.click(lambda k, g, d: h.script(svc, k, g, d), [kind, sgroup, details], sout)
+
+
+def _rewrite_tab(svc: Services) -> None:
+    with gr.Tab("人设改写", id="rewrite"):
+        gr.Markdown(
+            "把通用 AI 文案改成人设本人的口吻：称呼、口头禅、表情、落款、句子节奏；时间、日期、价格、数字、链接一个字不改。"
+        )
+        with gr.Row():
+            src = gr.Textbox(label="原文", lines=10, placeholder="粘贴 AI 写的文案…", elem_id="rewrite-input")
+            out = gr.Textbox(label="改写后", lines=10, buttons=["copy"], elem_id="rewrite-output")
+        go = gr.Button("改写", variant="primary", elem_id="rewrite-go")
+        notes = gr.Markdown()
+        diff = gr.HighlightedText(
+            label="对比（绿色新增，红色删除）",
+            color_map={"新增": "green", "删除": "red"},
+            combine_adjacent=True,
+            show_legend=True,
+        )
+        with gr.Row():
+            save = gr.Button("放入审核队列", size="sm")
+            saved = gr.Markdown()
+        go.click(lambda t: h.rewrite_text(svc, t), [src], [out, diff, notes])
+
+        def queue_rewrite(text: str, request: gr.Request) -> str:
+            return h.queue_text(svc, text, "rewrite", "人设改写", "", _author(request))
+
+        save.click(queue_rewrite, [out], saved)
+
+
+def _queue_tab(svc: Services):  # noqa: ANN202
+    with gr.Tab("审核队列", id="queue"):
+        with gr.Row():
+            date = gr.Textbox(label="日期（留空为全部）", elem_id="queue-date")
+            group = gr.Dropdown(["", *_groups(svc)], value="", label="群")
+            state = gr.Dropdown(h.STATE_CHOICES, value="", label="状态")
+            refresh = gr.Button("刷新", elem_id="queue-refresh")
+        table = gr.Dataframe(
+            headers=["编号", "日期", "时间", "群", "类型", "状态", "版本", "人设分", "合规提示", "内容"],
+            interactive=False,
+            wrap=True,
+            elem_id="queue-table",
+            max_height=480,
+        )
+        with gr.Row():
+            ids = gr.Textbox(label="批量通过：草稿编号（逗号或空格分隔；留空则通过当前筛选下全部待审核）", scale=3)
+            bulk = gr.Button("批量通过", variant="primary", scale=1)
+        with gr.Row():
+            fmt = gr.Radio(
+                [("Markdown", "md"), ("CSV", "csv"), ("XLSX（SCRM 导入）", "xlsx")], value="csv", label="导出格式"
+            )
+            exp = gr.Button("导出已通过内容", elem_id="queue-export")
+            file = gr.File(label="导出文件", interactive=False, elem_id="queue-file")
+        with gr.Accordion("推送到企业微信群机器人 / 记录发布后的表现", open=False):
+            with gr.Row():
+                rid = gr.Textbox(label="草稿编号")
+                url = gr.Textbox(label="群机器人 Webhook 地址", type="password")
+                msgtype = gr.Radio([("文本", "text"), ("Markdown", "markdown")], value="text", label="消息类型")
+            with gr.Row():
+                push = gr.Button("推送")
+                manual = gr.Button("我已手动发出（标记已发布）")
+            with gr.Row():
+                replies = gr.Number(label="回复数", value=0, precision=0)
+                reactions = gr.Number(label="点赞数", value=0, precision=0)
+                signups = gr.Number(label="报名数", value=0, precision=0)
+                clicks = gr.Number(label="点击数", value=0, precision=0)
+                fb = gr.Button("记录表现")
+        msg = gr.Markdown(elem_id="queue-msg")
+
+        def load(d, g, s):  # noqa: ANN001, ANN202
+            return h.queue_rows(svc, d or "", g or "", s or "")
+
+        def do_bulk(text, d, g, s, request: gr.Request):  # noqa: ANN001, ANN202
+            chosen = [x for x in text.replace("，", ",").replace(",", " ").split() if x]
+            if not chosen:
+                chosen = [r[0] for r in h.queue_rows(svc, d or "", g or "", "draft")]
+            return h.bulk_approve(svc, chosen, _author(request)), load(d, g, s)
+
+        def do_export(f, d, g):  # noqa: ANN001, ANN202
+            path, text = h.export(svc, f, d or "", g or "")
+            return path, text
+
+        filters = [date, group, state]
+        refresh.click(load, filters, table)
+        date.submit(load, filters, table)
+        bulk.click(do_bulk, [ids, *filters], [msg, table])
+        exp.click(do_export, [fmt, date, group], [file, msg])
+
+        def do_push(r: str, u: str, m: str, request: gr.Request):  # noqa: ANN202
+            return h.push_draft(svc, r, u, m, _author(request)), load("", "", "")
+
+        def do_manual(r: str, request: gr.Request):  # noqa: ANN202
+            return h.mark_published(svc, r, _author(request)), load("", "", "")
+
+        def do_feedback(r: str, a: float, b: float, c: float, d: float, request: gr.Request) -> str:
+            return h.record_feedback(svc, r, a, b, c, d, _author(request))
+
+        push.click(do_push, [rid, url, msgtype], [msg, table])
+        manual.click(do_manual, [rid], [msg, table])
+        fb.click(do_feedback, [rid, replies, reactions, signups, clicks], msg)
+    return load, filters, table
+
+
+def _knowledge_tab(svc: Services):  # noqa: ANN202
     with gr.Tab("知识库", id="knowledge"):
         gr.Markdown(
             "上传人设（YAML）与往期帖子（CSV / XLSX / JSONL / MD / TXT，支持 GBK 导出）。每个文件要么全部导入，要么整份拒收并说明原因。"
@@ -40,7 +299,7 @@ def _knowledge_tab(svc: Services) -> None:
         result = gr.Textbox(label="导入结果", lines=4, interactive=False)
         with gr.Row():
             counts = gr.Dataframe(headers=["内容类型", "条数"], label="按类型统计", interactive=False)
-            chart = gr.BarPlot(x="内容类型", y="条数", title="各类型条数", label="各类型条数")
+            chart = gr.BarPlot(x="帖子", y="互动分", title="互动最高的 10 条帖子", label="互动最高的帖子", sort="-y")
         top = gr.Dataframe(
             headers=["编号", "群", "类型", "内容", "回复", "点赞", "报名", "互动分"],
             label="互动最高的帖子",
@@ -60,13 +319,14 @@ def _knowledge_tab(svc: Services) -> None:
             import pandas as pd
 
             rows, best = h.knowledge_stats(svc)
-            return rows, pd.DataFrame(rows, columns=["内容类型", "条数"]), best
+            plot = pd.DataFrame([[str(r[0]), r[7]] for r in best], columns=["帖子", "互动分"])
+            return rows, plot, best
 
         def do_upload(fs, ds, progress=gr.Progress()):  # noqa: ANN001, ANN202, B008
             def report(label: str, done: int, total: int) -> None:
                 progress((done, max(total, 1)), desc=f"写入 {label}", unit="条")
 
-            msg = h.upload_knowledge(svc, [f for f in fs or []], [d for d in ds or []], progress=report)
+            msg = h.upload_knowledge(svc, list(fs or []), list(ds or []), progress=report)
             return (msg, *refresh())
 
         upload.click(do_upload, [files, docs], [result, counts, chart, top])
@@ -74,18 +334,80 @@ def _knowledge_tab(svc: Services) -> None:
         return refresh, [counts, chart, top]
 
 
+def _eval_tab(svc: Services) -> None:
+    from copilot.evaluate import SUITE_DIR
+
+    with gr.Tab("评测", id="eval"):
+        gr.Markdown(
+            "用评测集检查草稿是否保持人设口吻：人设分、AI 味、称呼、禁用词、广告法用语、长度、事实保留。换提示词、换模型、改知识库后跑一遍。"
+        )
+        suites = sorted(p.stem for p in SUITE_DIR.glob("*.yaml"))
+        with gr.Row():
+            suite = gr.Dropdown(suites, value=suites[0] if suites else None, label="评测集")
+            go = gr.Button("运行评测", variant="primary", elem_id="eval-run")
+        summary = gr.Markdown()
+        with gr.Row():
+            chart = gr.Image(label="人设分（柱）与 AI 味（线）", type="filepath")
+            report = gr.File(label="HTML 报告", interactive=False)
+
+        def run(s, progress=gr.Progress()):  # noqa: ANN001, ANN202, B008
+            def step(done: int, total: int, case: str) -> None:
+                progress((done, max(total, 1)), desc=f"用例 {case}", unit="个用例")
+
+            return h.run_eval(svc, s, progress=step)
+
+        go.click(run, [suite], [summary, chart, report])
+
+
+def _settings_tab(svc: Services) -> None:
+    with gr.Tab("设置", id="settings"):
+        status = gr.Markdown(h.llm_status(svc))
+        gr.Markdown(
+            "任意 OpenAI 兼容接口都可以用。API Key 只保存在本次运行的内存里，不会显示、不会写日志；长期配置请写进 `.env`。"
+        )
+        with gr.Row():
+            preset = gr.Dropdown(
+                [("模板起草器（离线）", "template"), *[(k, k) for k in LLM_PRESETS]],
+                value=svc.settings.llm_preset or "template",
+                label="预设",
+            )
+            model = gr.Textbox(label="模型名（留空用预设默认）", value=svc.settings.llm_model)
+        with gr.Row():
+            base = gr.Textbox(label="Base URL（留空用预设地址）", value=svc.settings.llm_base_url)
+            key = gr.Textbox(label="API Key", type="password", placeholder="已设置则留空表示不变")
+        with gr.Row():
+            save = gr.Button("保存", variant="primary")
+            test = gr.Button("测试连接")
+        msg = gr.Markdown()
+        save.click(
+            lambda p, b, m, k: (h.apply_llm(svc, p, b, m, k), "", h.llm_status(svc)),
+            [preset, base, model, key],
+            [msg, key, status],
+        )
+        test.click(lambda: h.test_llm(svc), None, msg)
+
+
 def build_demo(svc: Services) -> gr.Blocks:
     """The whole app as one Blocks object."""
     with gr.Blocks(title="社群内容副驾") as demo:
-        gr.Markdown("# 社群内容副驾\n按 IP 人设起草每日社群内容，人工审核后再发。")
+        gr.Markdown("# 社群内容副驾\n按 IP 人设起草每日社群内容 · 人工审核后再发")
         with gr.Tabs():
-            refresh, outputs = _knowledge_tab(svc)
-        demo.load(refresh, None, outputs)
+            _today_tab(svc)
+            _intro_tab(svc)
+            _topics_tab(svc)
+            _rewrite_tab(svc)
+            load_queue, filters, table = _queue_tab(svc)
+            refresh_kb, kb_outputs = _knowledge_tab(svc)
+            _eval_tab(svc)
+            _settings_tab(svc)
+        demo.load(refresh_kb, None, kb_outputs)
+        demo.load(lambda: load_queue("", "", ""), None, table)
     return demo
 
 
 def launch(svc: Services, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Start the server (blocking)."""
+    """Start the server (blocking); COPILOT_AUTH=user:pass[,user:pass] turns on login."""
+    auth = [tuple(pair.split(":", 1)) for pair in svc.settings.auth.split(",") if ":" in pair] or None
     demo = build_demo(svc)
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host,
@@ -94,4 +416,8 @@ def launch(svc: Services, host: str = "127.0.0.1", port: int = 7860) -> None:
         css=CSS,
         show_error=False,
         inbrowser=False,
+        auth=auth,
+        auth_message="社群内容副驾：请登录" if auth else None,
+        max_file_size=f"{int(svc.settings.max_upload_mb)}mb",
+        footer_links=[],
     )

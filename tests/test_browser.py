@@ -1,0 +1,137 @@
+"""End to end: the real app in headless Chromium — generate a day, edit and approve, queue, export CSV."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TABS = [
+    ("今日内容", "today"),
+    ("IP自我介绍", "intro"),
+    ("话题工坊", "topics"),
+    ("人设改写", "rewrite"),
+    ("审核队列", "queue"),
+    ("知识库", "knowledge"),
+    ("评测", "eval"),
+    ("设置", "settings"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app(demo_home: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
+    home = tmp_path_factory.mktemp("browser") / "home"
+    shutil.copytree(demo_home, home)
+    port = _free_port()
+    env = {**os.environ, "COPILOT_HOME": str(home), "GRADIO_ANALYTICS_ENABLED": "False"}
+    env.pop("COPILOT_LLM_BASE_URL", None)
+    log = (home / "app.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail(f"app exited: {(home / 'app.log').read_text('utf-8')[-2000:]}")
+            time.sleep(0.2)
+    else:
+        proc.terminate()
+        pytest.fail("app did not answer within 90 s")
+    yield url, home
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def page(app):  # noqa: ANN001, ANN201
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        pg = browser.new_page(viewport={"width": 1280, "height": 1000}, accept_downloads=True, locale="zh-CN")
+        pg.set_default_timeout(60_000)
+        pg.goto(app[0])
+        pg.wait_for_selector("#day-generate")
+        yield pg
+        browser.close()
+
+
+def test_generate_edit_approve_queue_export(app, page) -> None:  # noqa: ANN001
+    _, home = app
+    page.fill("#day-date textarea, #day-date input", "2026-11-24")
+    page.click("#day-generate")
+    text = page.locator("#card-0-text textarea")
+    text.wait_for(state="visible")
+    page.wait_for_function("document.querySelector('#day-note').innerText.includes('已生成')")
+    assert "茶友们" in text.input_value()
+    assert "模板起草" in page.locator("#card-0").first.inner_text()
+    page.screenshot(path=str(SHOTS / "today.png"))
+
+    edited = text.input_value() + "\n（运营补充：今晚 8 点见）"
+    text.fill(edited)
+    page.click("#card-0-approve")
+    page.wait_for_function("document.querySelector('#card-0-status').innerText.includes('已通过')")
+
+    page.get_by_role("tab", name="审核队列").click()
+    page.click("#queue-refresh")
+    page.wait_for_function("document.querySelector('#queue-table').innerText.includes('运营补充')")
+    table = page.locator("#queue-table").inner_text()
+    assert "已通过" in table and "待审核" in table
+    page.click("#queue-export")
+    page.wait_for_function("document.querySelector('#queue-msg').innerText.includes('已导出')")
+    files = list((home / "exports").glob("*.csv"))
+    assert len(files) == 1
+    with files[0].open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 1
+    assert rows[0]["内容"] == edited and rows[0]["时间"] == "08:00" and rows[0]["日期"] == "2026-11-24"
+    assert rows[0]["群"] == "山茶小院·茶友福利群"
+    assert page.locator("#queue-file a").count() >= 1  # the browser got a download link
+    page.screenshot(path=str(SHOTS / "queue.png"))
+
+
+def test_every_tab_renders_in_chinese(page) -> None:  # noqa: ANN001
+    for label, slug in TABS:
+        page.get_by_role("tab", name=label).click()
+        page.wait_for_timeout(400)
+        body = page.locator("body").inner_text()
+        assert "Traceback" not in body
+        if slug not in ("today", "queue"):
+            page.screenshot(path=str(SHOTS / f"{slug}.png"))
+    assert all((SHOTS / f"{slug}.png").stat().st_size > 10_000 for _, slug in TABS)
