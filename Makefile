@@ -19,7 +19,6 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 run: setup
-	$(PY) -m copilot init
 	$(PY) app.py
 
 # Chromium and a CJK font for the browser test (Debian packages; installed only when missing).

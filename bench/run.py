@@ -200,7 +200,47 @@ def drafting() -> dict:
     }
 
 
+@section
+def voice() -> dict:
+    import numpy as np
+    import yaml
+
+    from copilot.evaluate import auc
+    from copilot.llm import Usem3Embedding
+    from copilot.persona import persona_from_mapping
+    from copilot.voice import VoiceScorer
+
+    emb = Usem3Embedding()
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.asarray(emb(texts))
+
+    vdir = ROOT / "evals" / "voice"
+    personas = {}
+    for f in sorted(vdir.glob("*.yaml")):
+        data = yaml.safe_load(f.read_text("utf-8"))
+        personas[f.stem] = (data, [p["text"] for p in data.pop("posts")])
+    generic = [json.loads(x)["text"] for x in (vdir / "generic_ai.jsonl").read_text("utf-8").splitlines() if x.strip()]
+    out: dict[str, float] = {}
+    for name, (data, posts) in personas.items():
+        scorer = VoiceScorer(persona_from_mapping(data), posts[::2], embed=embed)
+        own = [s.score for s in scorer.score_many(posts[1::2])]
+        rest = [t for n, (_, p) in personas.items() if n != name for t in p[1::2]]
+        others = [s.score for s in scorer.score_many(rest)]
+        gen = [s.score for s in scorer.score_many(generic)]
+        out[f"auc_{name}"] = round(auc(own, others + gen), 3)
+    out["auc_worst"] = min(out.values())
+    demo = demo_services()
+    scorer = demo.scorer()
+    texts = [t for _, posts in personas.values() for t in posts] + generic
+    t = time.perf_counter()
+    scorer.score_many(texts)
+    out["scoring_texts_per_s"] = round(len(texts) / (time.perf_counter() - t), 1)
+    return out
+
+
 AIMS = {
+    "auc_worst": ">= 0.95",
     "day_vs_one_request": "<= 1.5",
     "recall@5": ">= 0.9",
     "ingest_posts_per_s": ">= 300",

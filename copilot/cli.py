@@ -249,20 +249,21 @@ def cmd_score(svc: Services, args: argparse.Namespace) -> int:
     args.text = None
     texts = _texts(args)
     scores = svc.scorer().score_many(texts)
+    judged = [svc.judge(t) for t in texts] if svc.chat is not None and not args.no_judge else [None] * len(texts)
+    keep = ("text", "score", "ai_flavor", "markers", "cliches", "taboo", "off_voice")
     if args.json:
-        _dump(
-            [
-                {
-                    k: v
-                    for k, v in s.as_dict(t).items()
-                    if k in ("text", "score", "ai_flavor", "markers", "cliches", "taboo", "off_voice")
-                }
-                for t, s in zip(texts, scores, strict=True)
-            ]
-        )
+        rows = []
+        for t, s, j in zip(texts, scores, judged, strict=True):
+            row = {k: v for k, v in s.as_dict(t).items() if k in keep}
+            if j is not None:
+                row["judge"] = j
+            rows.append(row)
+        _dump(rows)
         return 0
-    for t, s in zip(texts, scores, strict=True):
+    for t, s, j in zip(texts, scores, judged, strict=True):
         print(f"\n=== {s.score:.0f}/100 · AI 味 {s.ai_flavor:.2f} ===\n{t[:80]}\n{explain(s)}")
+        if j is not None:
+            print(f"大模型评审（仅供参考）：{j}")
     return 0
 
 
@@ -348,6 +349,7 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("score", help="给文本打人设贴合度分（0-100）和 AI 味（0-1）")
     s.add_argument("file", help="JSONL（text 字段）或每行一段的文本文件")
+    s.add_argument("--no-judge", action="store_true", help="配置了大模型时也不调用大模型评审")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_score)
 

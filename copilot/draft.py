@@ -218,6 +218,18 @@ class Drafter:
             raise LLMError("模型返回了空内容")
         return text, tin, tout, kept, prompt.label
 
+    def _llm_draft(self, base: Draft, name: str, variables: dict, examples: list[Hit]) -> Draft:
+        """Call the model through prompt `name` and fill the draft with text, provenance and token counts."""
+        text, tin, tout, kept, label = self._llm(name, variables, examples)
+        return replace(
+            base,
+            text=text,
+            prompt=label,
+            sources=tuple(h.post.id for h in kept),
+            prompt_tokens=tin,
+            completion_tokens=tout,
+        )
+
     # ------------------------------------------------------------------ day plan
 
     def day(
@@ -276,15 +288,7 @@ class Drafter:
             if self.chat is None:
                 return self._template_slot(base, group, slot, day, index, examples, recent_sources)
             variables = self._slot_variables(group, slot, day, recent_subjects)
-            text, tin, tout, kept, label = self._llm("day_slot", variables, examples)
-            return replace(
-                base,
-                text=text,
-                prompt=label,
-                sources=tuple(h.post.id for h in kept),
-                prompt_tokens=tin,
-                completion_tokens=tout,
-            )
+            return self._llm_draft(base, "day_slot", variables, examples)
         except CopilotError as exc:
             return replace(base, status="failed", error=str(exc))
         except Exception as exc:  # noqa: BLE001 - one slot's bug must not sink the day
@@ -376,19 +380,7 @@ class Drafter:
                 if self.chat is None:
                     out.append(self._template_intro(base, i))
                     continue
-                text, tin, tout, kept, plabel = self._llm(
-                    "intro", {"persona": self.persona, "length": length}, examples
-                )
-                out.append(
-                    replace(
-                        base,
-                        text=text,
-                        prompt=plabel,
-                        sources=tuple(h.post.id for h in kept),
-                        prompt_tokens=tin,
-                        completion_tokens=tout,
-                    )
-                )
+                out.append(self._llm_draft(base, "intro", {"persona": self.persona, "length": length}, examples))
             except CopilotError as exc:
                 out.append(replace(base, status="failed", error=str(exc)))
         return out
@@ -515,15 +507,7 @@ class Drafter:
                 "guide": spec["guide"],
                 "details": details,
             }
-            text, tin, tout, kept, label = self._llm("script", variables, examples)
-            return replace(
-                base,
-                text=text,
-                prompt=label,
-                sources=tuple(h.post.id for h in kept),
-                prompt_tokens=tin,
-                completion_tokens=tout,
-            )
+            return self._llm_draft(base, "script", variables, examples)
         except CopilotError as exc:
             return replace(base, status="failed", error=str(exc))
 

@@ -104,6 +104,20 @@ class Services:
                 self._scorer = (key, VoiceScorer(self.persona(), texts, embed=self.embed))
             return self._scorer[1]
 
+    def judge(self, text: str) -> dict:
+        """The optional LLM judge (rubric + both-order pairwise vs the persona's best post), or an error dict."""
+        from copilot.errors import LLMError
+        from copilot.judge import judge
+
+        if self.chat is None:
+            return {"error": "没有配置大模型"}
+        best = self.retriever.top_posts(k=1)
+        exemplar = best[0].post.text if best else ""
+        try:
+            return judge(self.chat, self.persona(), text, exemplar).as_dict()
+        except LLMError as exc:
+            return {"error": str(exc)}
+
     def warm(self) -> None:
         """Load what the first request would otherwise wait for: the lexical index, tokenizer and profile."""
         from copilot.tokens import count_tokens

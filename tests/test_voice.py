@@ -130,3 +130,33 @@ def test_bad_suite_is_refused_with_location(tmp_path: Path, services: Services) 
     with pytest.raises(InputError, match="day_plan"):
         load_suite(Path("不存在"))
     assert Settings(home=tmp_path).home == tmp_path
+
+
+def test_llm_judge_runs_both_orders_and_cancels_position_bias(
+    demo_home: Path,
+    stub,
+    tmp_path: Path,  # noqa: ANN001
+    monkeypatch,
+    capsys,
+) -> None:  # noqa: ANN001
+    import shutil
+
+    from tests.conftest import llm_settings
+
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+
+    def answer(req: dict) -> str:
+        user = req["messages"][-1]["content"]
+        if "winner" in user:
+            return '{"winner": "A", "reason": "总选第一个"}'  # a judge with pure position bias
+        return '{"score": 4, "reason": "有称呼和落款"}'
+
+    stub.responder = answer
+    svc = Services(llm_settings(home, stub))
+    verdict = svc.judge("茶友们早呀🍵 喝茶不急，慢慢来～\n——阿禾，在茶山")
+    assert verdict["rubric"] == 4 and verdict["pairwise"] == 0.5 and verdict["order_agreement"] is False
+    pair = [r["messages"][-1]["content"] for r in stub.requests if "winner" in r["messages"][-1]["content"]]
+    assert len(pair) == 2 and pair[0] != pair[1]  # same two texts, swapped positions
+    stub.inject("malformed", "malformed", "malformed")
+    assert "error" in svc.judge("随便一段话")
