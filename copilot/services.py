@@ -24,7 +24,7 @@ from copilot.records import IngestReport, Persona
 from copilot.retrieve import HybridRetriever
 from copilot.review import Record, ReviewStore
 from copilot.store import KnowledgeStore
-from copilot.voice import VoiceScorer
+from copilot.voice import VoiceScore, VoiceScorer
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,19 @@ class Services:
         day = day or dt.date.today()
         sources, subjects = self.review.recent(name, day.isoformat())
         drafts = drafter.day(name, day, sources, subjects, progress=progress)
-        return [(d, self.review.add(d, author=author) if save and d.status == "ok" else None) for d in drafts]
+        return [(d, self.queue(d, author) if save and d.status == "ok" else None) for d in drafts]
+
+    def assess(self, text: str) -> tuple[VoiceScore, tuple[str, ...]]:
+        """The voice score and the compliance flags (广告法 / 敏感词 / 人设禁用词) of a text."""
+        from copilot.checks import check, flag_labels, workspace_sensitive_words
+
+        flags = check(text, self.persona().taboo, workspace_sensitive_words(self.settings.home))
+        return self.scorer().score(text), flag_labels(flags)
+
+    def queue(self, draft: Draft, author: str) -> Record:
+        """Put a finished draft into the review queue, scored and flagged."""
+        score, flags = self.assess(draft.text)
+        return self.review.add(draft, author=author, voice_score=score.score, flags=flags)
 
     def run_eval(
         self, suite: str, baseline: Path | None = None, progress: Callable[[int, int, str], None] | None = None

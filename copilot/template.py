@@ -79,7 +79,7 @@ def core_of(post: Post | None, persona: Persona) -> str:
 # Sentences tied to the day they were first posted (holidays, weekdays, relative days, dates, weather of a season).
 _DATED = re.compile(
     r"中秋|国庆|春节|过年|端午|元旦|清明|双十一|双十二|圣诞|周[一二三四五六日天末]|星期|礼拜|\d+\s*月\s*\d+|"
-    r"今天|昨天|明天|今晚|昨晚|明晚|这周|本周|下周|上周|刚刚|刚才|这[几两]天|前[几两]天|最近|今年|去年|上个月|解暑|三伏|立[春夏秋冬]"
+    r"今天|昨天|明天|今晚|昨晚|明晚|这周|本周|下周|上周|刚刚|刚才|这[几两]天|前[几两]天|最近|今年|去年|上个月|解暑|三伏|立[春夏秋冬]|月饼|粽子|汤圆|年货|春联|开学"
 )
 
 

@@ -59,6 +59,12 @@ class StubLLM:
                     self._send(404, b'{"error": {"message": "not found"}}')
 
             def do_POST(self) -> None:  # noqa: N802
+                try:
+                    self._post()
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test): fine
+                    self.close_connection = True
+
+            def _post(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 if self.path.rstrip("/").endswith("/embeddings"):

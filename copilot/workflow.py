@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from copilot.checks import check, flag_labels, workspace_sensitive_words
 from copilot.draft import Draft
 from copilot.errors import CopilotError, InputError
 from copilot.export import to_csv, to_markdown, to_xlsx
@@ -48,25 +47,19 @@ class Workflow:
 
     def assess(self, text: str) -> Assessment:
         """Voice score, AI flavour and compliance flags for a text."""
-        persona = self.svc.persona()
-        s = self.svc.scorer().score(text)
-        flags = flag_labels(check(text, persona.taboo, workspace_sensitive_words(self.svc.settings.home)))
+        s, flags = self.svc.assess(text)
         return Assessment(s.score, s.ai_flavor, explain(s), flags)
-
-    def _save_new(self, draft: Draft, author: str) -> Record:
-        a = self.assess(draft.text)
-        return self.review.add(draft, author=author, voice_score=a.score, flags=a.flags)
 
     def generate_day(
         self, group: str | None, day: dt.date, author: str, progress: Callable[[int, int, Draft], None] | None = None
     ) -> list[Record | Draft]:
         """Draft the whole day; finished slots are saved (scored and flagged), failed ones come back as Drafts."""
-        pairs = self.svc.draft_day(group, day, save=False, author=author, progress=progress)
-        return [self._save_new(d, author) if d.status == "ok" else d for d, _ in pairs]
+        pairs = self.svc.draft_day(group, day, save=True, author=author, progress=progress)
+        return [rec if rec is not None else d for d, rec in pairs]
 
     def save_new(self, draft: Draft, author: str) -> Record:
         """Queue any finished draft (intro, topic, script, rewrite) for review."""
-        return self._save_new(draft, author)
+        return self.svc.queue(draft, author)
 
     def edit(self, rid: str, text: str, version: int | None, author: str, note: str = "编辑") -> Record:
         """Save an edit as a new version (version-checked; approved drafts must be reopened first)."""

@@ -132,15 +132,8 @@ def stub():
 
 def llm_settings(home: Path, stub, **extra) -> Settings:  # noqa: ANN001, ANN003
     """Settings pointing the chat model at the stub, with fast retries."""
-    return Settings(
-        home=home,
-        llm_base_url=stub.base_url,
-        llm_model="stub-model",
-        llm_api_key="sk-test",
-        llm_max_retries=2,
-        llm_timeout=5,
-        **extra,
-    )
+    values = {"llm_max_retries": 2, "llm_timeout": 5, **extra}
+    return Settings(home=home, llm_base_url=stub.base_url, llm_model="stub-model", llm_api_key="sk-test", **values)
 
 
 @pytest.fixture(scope="session")

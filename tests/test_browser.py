@@ -79,17 +79,23 @@ def app(demo_home: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN
 
 
 @pytest.fixture(scope="module")
-def page(app):  # noqa: ANN001, ANN201
+def browser():  # noqa: ANN201
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        pg = browser.new_page(viewport={"width": 1280, "height": 1000}, accept_downloads=True, locale="zh-CN")
-        pg.set_default_timeout(60_000)
-        pg.goto(app[0])
-        pg.wait_for_selector("#day-generate")
-        yield pg
-        browser.close()
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def page(app, browser):  # noqa: ANN001, ANN201
+    pg = browser.new_page(viewport={"width": 1280, "height": 1000}, accept_downloads=True, locale="zh-CN")
+    pg.set_default_timeout(60_000)
+    pg.goto(app[0])
+    pg.wait_for_selector("#day-generate")
+    yield pg
+    pg.close()
 
 
 def test_generate_edit_approve_queue_export(app, page) -> None:  # noqa: ANN001
@@ -135,3 +141,46 @@ def test_every_tab_renders_in_chinese(page) -> None:  # noqa: ANN001
         if slug not in ("today", "queue"):
             page.screenshot(path=str(SHOTS / f"{slug}.png"))
     assert all((SHOTS / f"{slug}.png").stat().st_size > 10_000 for _, slug in TABS)
+
+
+def test_login_is_required_and_the_author_is_the_logged_in_user(demo_home: Path, tmp_path: Path, browser) -> None:  # noqa: ANN001
+    from copilot.config import Settings
+    from copilot.review import ReviewStore
+
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    port = _free_port()
+    env = {**os.environ, "COPILOT_HOME": str(home), "COPILOT_AUTH": "xiaowang:tea-2026,laoli:pw"}
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        pg = browser.new_page(locale="zh-CN")
+        pg.set_default_timeout(60_000)
+        pg.goto(f"http://127.0.0.1:{port}/")
+        pg.wait_for_selector("input[type=password]")
+        assert pg.locator("#day-generate").count() == 0  # nothing of the app before logging in
+        pg.locator("input[type=text], input:not([type])").first.fill("xiaowang")
+        pg.fill("input[type=password]", "tea-2026")
+        pg.locator("button").filter(has_text="登录").or_(pg.locator("button[type=submit]")).first.click()
+        pg.wait_for_selector("#day-generate")
+        pg.fill("#day-date textarea, #day-date input", "2026-11-25")
+        pg.click("#day-generate")
+        pg.wait_for_function("document.querySelector('#day-note').innerText.includes('已生成')")
+        pg.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    records = ReviewStore(Settings(home=home).db_path).list(date="2026-11-25")
+    assert records and {r.author for r in records} == {"xiaowang"}

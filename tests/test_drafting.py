@@ -230,3 +230,13 @@ def test_scripts_three_stages_and_nine_steps(demo_copy: Path) -> None:
     assert "期数-城市-昵称" in welcome
     with pytest.raises(InputError):
         drafter.script("拉新", GROUP)
+
+
+def test_slow_answers_time_out_and_fail_the_slot_with_a_reason(demo_copy: Path, stub) -> None:  # noqa: ANN001
+    svc = Services(llm_settings(demo_copy, stub, llm_timeout=0.4, llm_max_retries=1))
+    g = svc.persona().group(GROUP)
+    stub.inject("slow:1.0", "slow:1.0")
+    d = svc.drafter().slot(g, g.slots[0], dt.date(2026, 11, 24))
+    assert d.status == "failed" and "超时" in d.error and d.text == ""
+    stub.inject("slow:0.1")
+    assert svc.drafter().slot(g, g.slots[0], dt.date(2026, 11, 24)).status == "ok"
