@@ -30,6 +30,8 @@ class StubLLM:
         self.model = model
         self.requests: list[dict[str, Any]] = []
         self.faults: deque[str] = deque()
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._lock = threading.Lock()
         stub = self
 
@@ -59,10 +61,16 @@ class StubLLM:
                     self._send(404, b'{"error": {"message": "not found"}}')
 
             def do_POST(self) -> None:  # noqa: N802
+                with stub._lock:
+                    stub.in_flight += 1
+                    stub.max_in_flight = max(stub.max_in_flight, stub.in_flight)
                 try:
                     self._post()
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test): fine
                     self.close_connection = True
+                finally:
+                    with stub._lock:
+                        stub.in_flight -= 1
 
             def _post(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
