@@ -88,6 +88,11 @@ _WORD = re.compile(r"[\w\u4e00-\u9fff]")
 RRF_K = 10  # small k: with two lists, a top rank in either one should count (measured on evals/retrieval.jsonl)
 
 
+def tokenize_words(text: str) -> list[str]:
+    """Plain jieba words, punctuation and spaces kept (for word-level diffs)."""
+    return [t for t in jieba.lcut(text, HMM=False) if t]
+
+
 def tokenize(text: str) -> list[str]:
     """Search-mode jieba tokens, lower-cased, without punctuation and stop words."""
     return [t.lower() for t in jieba.lcut_for_search(text) if _WORD.search(t) and t.lower() not in _STOP]

@@ -277,17 +277,26 @@ def _emoji(body: str, profile: VoiceProfile, changes: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _diff_tokens(text: str) -> list[str]:
+    """Words for a readable diff: jieba words for Chinese, whole runs for Latin and digits."""
+    from copilot.retrieve import tokenize_words
+
+    return tokenize_words(text)
+
+
 def diff_ops(original: str, new: str) -> list[tuple[str, str | None]]:
-    """Character diff as (segment, tag) with tag '-' removed, '+' added, None unchanged."""
+    """Word-level diff as (segment, tag) with tag '-' removed, '+' added, None unchanged."""
+    a, b = _diff_tokens(original), _diff_tokens(new)
+    # lone punctuation must not anchor a match, or the diff shreds into tiny pieces around every comma
+    sm = difflib.SequenceMatcher(isjunk=lambda t: len(t) == 1 and not t.isalnum(), a=a, b=b, autojunk=False)
     ops: list[tuple[str, str | None]] = []
-    sm = difflib.SequenceMatcher(a=original, b=new, autojunk=False)
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":
-            ops.append((original[i1:i2], None))
+            ops.append(("".join(a[i1:i2]), None))
         if tag in ("delete", "replace"):
-            ops.append((original[i1:i2], "-"))
+            ops.append(("".join(a[i1:i2]), "-"))
         if tag in ("insert", "replace"):
-            ops.append((new[j1:j2], "+"))
+            ops.append(("".join(b[j1:j2]), "+"))
     return ops
 
 

@@ -149,7 +149,7 @@ def _intro_tab(svc: Services) -> None:
         go = gr.Button("生成自我介绍", variant="primary", elem_id="intro-generate")
         label = gr.Markdown()
         with gr.Row():
-            full = gr.Textbox(label="完整版（分发到各群）", lines=10, buttons=["copy"])
+            full = gr.Textbox(label="完整版（分发到各群）", lines=10, buttons=["copy"], elem_id="intro-full")
             with gr.Column():
                 welcome = gr.Textbox(label="欢迎版（新人进群）", lines=4, buttons=["copy"])
                 card = gr.Textbox(label="名片版（一行）", lines=2, buttons=["copy"])
@@ -175,7 +175,7 @@ def _topics_tab(svc: Services) -> None:
             group = gr.Dropdown(_groups(svc), value=(_groups(svc) or [None])[0], label="群")
         event = gr.Textbox(label="热点事件（应用不联网：选「热点事件」时请写一句发生了什么）", lines=2)
         go = gr.Button("出话题", variant="primary", elem_id="topics-generate")
-        out = gr.Markdown()
+        out = gr.Markdown(elem_id="topics-out")
         go.click(lambda t, k, e, g: h.topics_markdown(svc, t, k, e, g), [ttype, n, event, group], out)
         with gr.Accordion("群规 / 群公告 / 欢迎语 / 活动脚本 / 直播控场流程", open=False):
             with gr.Row():
@@ -343,11 +343,11 @@ def _eval_tab(svc: Services) -> None:
         )
         suites = sorted(p.stem for p in SUITE_DIR.glob("*.yaml"))
         with gr.Row():
-            suite = gr.Dropdown(suites, value=suites[0] if suites else None, label="评测集")
+            suite = gr.Dropdown(suites, value=suites[0] if suites else None, label="评测集", elem_id="eval-suite")
             go = gr.Button("运行评测", variant="primary", elem_id="eval-run")
-        summary = gr.Markdown()
+        summary = gr.Markdown(elem_id="eval-summary")
         with gr.Row():
-            chart = gr.Image(label="人设分（柱）与 AI 味（线）", type="filepath")
+            chart = gr.Image(label="人设分（柱）与 AI 味（线）", type="filepath", elem_id="eval-chart")
             report = gr.File(label="HTML 报告", interactive=False)
 
         def run(s, progress=gr.Progress()):  # noqa: ANN001, ANN202, B008

@@ -132,14 +132,49 @@ def test_generate_edit_approve_queue_export(app, page) -> None:  # noqa: ANN001
     page.screenshot(path=str(SHOTS / "queue.png"))
 
 
-def test_every_tab_renders_in_chinese(page) -> None:  # noqa: ANN001
-    for label, slug in TABS:
+def test_every_tab_works_in_chinese(page) -> None:  # noqa: ANN001
+    def tab(label: str) -> None:
         page.get_by_role("tab", name=label).click()
-        page.wait_for_timeout(400)
-        body = page.locator("body").inner_text()
-        assert "Traceback" not in body
-        if slug not in ("today", "queue"):
-            page.screenshot(path=str(SHOTS / f"{slug}.png"))
+        page.wait_for_timeout(300)
+
+    tab("IP自我介绍")
+    page.click("#intro-generate")
+    page.wait_for_function("[...document.querySelectorAll('#intro-full textarea')].some(t => t.value.includes('阿禾'))")
+    page.screenshot(path=str(SHOTS / "intro.png"))
+
+    tab("话题工坊")
+    page.click("#topics-generate")
+    page.wait_for_function("document.querySelector('#topics-out').innerText.includes('总结帖')")
+    assert "追问" in page.locator("#topics-out").inner_text()
+    page.screenshot(path=str(SHOTS / "topics.png"))
+
+    tab("人设改写")
+    page.fill("#rewrite-input textarea", "大家好！首先，本周四晚上8点直播，99元3泡装。总之，希望对大家有所帮助。")
+    page.click("#rewrite-go")
+    page.wait_for_function("document.querySelector('#rewrite-output textarea').value.includes('茶友们')")
+    out = page.locator("#rewrite-output textarea").input_value()
+    assert "99元3泡装" in out and "首先" not in out
+    page.screenshot(path=str(SHOTS / "rewrite.png"))
+
+    tab("知识库")
+    page.wait_for_function("document.body.innerText.includes('互动最高的帖子')")
+    page.screenshot(path=str(SHOTS / "knowledge.png"))
+
+    tab("评测")
+    page.locator("#eval-suite input").fill("intro")
+    page.keyboard.press("Enter")
+    page.click("#eval-run")
+    page.wait_for_function("document.querySelector('#eval-summary').innerText.includes('通过率')")
+    page.wait_for_selector("#eval-chart img")
+    page.wait_for_function("!document.querySelector('#eval-run').disabled")
+    page.wait_for_timeout(800)  # let the pending-state fade finish before the picture
+    page.screenshot(path=str(SHOTS / "eval.png"))
+
+    tab("设置")
+    assert "模板起草器" in page.locator("body").inner_text()
+    page.screenshot(path=str(SHOTS / "settings.png"))
+    body = page.locator("body").inner_text()
+    assert "Traceback" not in body
     assert all((SHOTS / f"{slug}.png").stat().st_size > 10_000 for _, slug in TABS)
 
 
