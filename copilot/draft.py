@@ -525,34 +525,14 @@ class Drafter:
             )
         examples = self._examples("", "", k=4)
         variables = {"persona": self.persona, "text": text, "facts": list(dict.fromkeys(facts(text)))}
+        fallback = replace(base, text=rule.text, model=TEMPLATE_MODEL, prompt="rule_rewrite@1", notes=rule.changes)
         try:
-            out, tin, tout, kept, label = self._llm("rewrite", variables, examples)
+            drafted = self._llm_draft(base, "rewrite", variables, examples)
         except CopilotError as exc:
-            return replace(
-                base,
-                text=rule.text,
-                model=TEMPLATE_MODEL,
-                prompt="rule_rewrite@1",
-                notes=rule.changes,
-                error=f"模型改写失败，已改用规则改写：{exc}",
-            )
-        if not facts_preserved(text, out):
-            return replace(
-                base,
-                text=rule.text,
-                model=TEMPLATE_MODEL,
-                prompt="rule_rewrite@1",
-                notes=rule.changes,
-                error="模型改动了原文里的事实（时间/价格/数字等），已改用规则改写",
-            )
-        return replace(
-            base,
-            text=out,
-            prompt=label,
-            sources=tuple(h.post.id for h in kept),
-            prompt_tokens=tin,
-            completion_tokens=tout,
-        )
+            return replace(fallback, error=f"模型改写失败，已改用规则改写：{exc}")
+        if not facts_preserved(text, drafted.text):
+            return replace(fallback, error="模型改动了原文里的事实（时间/价格/数字等），已改用规则改写")
+        return drafted
 
 
 def rewrite_result(draft: Draft, original: str) -> dict:

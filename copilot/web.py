@@ -86,7 +86,7 @@ class _Card:
         return [gr.update()] * 7
 
 
-def _today_tab(svc: Services) -> list[_Card]:
+def _today_tab(svc: Services) -> gr.Dropdown:
     with gr.Tab("今日内容", id="today"):
         with gr.Row():
             group = gr.Dropdown(
@@ -140,7 +140,7 @@ def _today_tab(svc: Services) -> list[_Card]:
                         yield [*_Card.keep(), msg]
 
             c.regen.click(regen, [c.rid, c.version], outs)
-    return cards
+    return group
 
 
 def _intro_tab(svc: Services) -> None:
@@ -287,7 +287,7 @@ def _queue_tab(svc: Services):  # noqa: ANN202
     return load, filters, table
 
 
-def _knowledge_tab(svc: Services):  # noqa: ANN202
+def _knowledge_tab(svc: Services, group_pickers: list[gr.Dropdown]):  # noqa: ANN202
     with gr.Tab("知识库", id="knowledge"):
         gr.Markdown(
             "上传人设（YAML）与往期帖子（CSV / XLSX / JSONL / MD / TXT，支持 GBK 导出）。每个文件要么全部导入，要么整份拒收并说明原因。"
@@ -327,9 +327,11 @@ def _knowledge_tab(svc: Services):  # noqa: ANN202
                 progress((done, max(total, 1)), desc=f"写入 {label}", unit="条")
 
             msg = h.upload_knowledge(svc, list(fs or []), list(ds or []), progress=report)
-            return (msg, *refresh())
+            names = _groups(svc)  # a new persona file can bring new groups
+            pickers = [gr.update(choices=names, value=names[0] if names else None) for _ in group_pickers]
+            return (msg, *refresh(), *pickers)
 
-        upload.click(do_upload, [files, docs], [result, counts, chart, top])
+        upload.click(do_upload, [files, docs], [result, counts, chart, top, *group_pickers])
         query.submit(lambda q, c, t: h.search_knowledge(svc, q, 8, c, t), [query, ctype, ttype], hits)
         return refresh, [counts, chart, top]
 
@@ -392,12 +394,12 @@ def build_demo(svc: Services) -> gr.Blocks:
     with gr.Blocks(title="社群内容副驾") as demo:
         gr.Markdown("# 社群内容副驾\n按 IP 人设起草每日社群内容 · 人工审核后再发")
         with gr.Tabs():
-            _today_tab(svc)
+            day_group = _today_tab(svc)
             _intro_tab(svc)
             _topics_tab(svc)
             _rewrite_tab(svc)
             load_queue, filters, table = _queue_tab(svc)
-            refresh_kb, kb_outputs = _knowledge_tab(svc)
+            refresh_kb, kb_outputs = _knowledge_tab(svc, [day_group])
             _eval_tab(svc)
             _settings_tab(svc)
         demo.load(refresh_kb, None, kb_outputs)
