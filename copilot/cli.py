@@ -134,7 +134,9 @@ def cmd_day(svc: Services, args: argparse.Namespace) -> int:
         state = "完成" if d.status == "ok" else f"失败：{d.error}"
         print(f"[{done}/{total}] {d.slot_time} {d.content_type} {state}", file=sys.stderr)
 
-    pairs = svc.draft_day(args.group, _date(args.date), save=not args.no_save, progress=progress)
+    pairs = svc.draft_day(
+        args.group, _date(args.date), save=not args.no_save, notes=args.notes or "", progress=progress
+    )
     keys = ("slot_time", "content_type", "text", "model", "prompt", "sources", "status", "error")
     if args.json:
         _dump(
@@ -326,6 +328,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--group", help="群名（默认人设文件里的第一个群）")
     s.add_argument("--date", help="YYYY-MM-DD（默认今天）")
     s.add_argument("--no-save", action="store_true", help="只输出，不进审核队列")
+    s.add_argument("--notes", help="今天的活动/通知信息（时间、价格等），活动与公告时段会用它")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_day)
 

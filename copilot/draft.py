@@ -120,6 +120,21 @@ class Topic:
         return d
 
 
+@dataclass(frozen=True)
+class DayContext:
+    """What the last week and the operator add to drafting a day."""
+
+    recent_sources: frozenset[str] = frozenset()
+    """Post ids the last 7 days' drafts were built on (the template drafter picks others)."""
+    recent_subjects: tuple[str, ...] = ()
+    """Gists of the last 7 days' drafts, which the model is told not to repeat."""
+    notes: str = ""
+    """Today's facts from the operator (activity time, price, notices): used by activity and notice slots."""
+
+
+NOTE_SLOTS = ("活动预告", "活动提醒", "公告")
+
+
 class _TopicOut(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str
@@ -236,8 +251,7 @@ class Drafter:
         self,
         group_name: str | None = None,
         day: dt.date | None = None,
-        recent_sources: frozenset[str] = frozenset(),
-        recent_subjects: tuple[str, ...] = (),
+        ctx: DayContext = DayContext(),
         progress: Callable[[int, int, Draft], None] | None = None,
     ) -> list[Draft]:
         """A draft for every slot of the group's rhythm, drafted concurrently; failures stay per slot."""
@@ -247,10 +261,7 @@ class Drafter:
         done = 0
         results: list[Draft | None] = [None] * len(slots)
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(slots)))) as pool:
-            futures = {
-                pool.submit(self.slot, group, s, day, i, recent_sources, recent_subjects): i
-                for i, s in enumerate(slots)
-            }
+            futures = {pool.submit(self.slot, group, s, day, i, ctx): i for i, s in enumerate(slots)}
             for fut in futures:
                 i = futures[fut]
                 results[i] = fut.result()
@@ -259,14 +270,15 @@ class Drafter:
                     progress(done, len(slots), results[i])  # type: ignore[arg-type]
         return [r for r in results if r is not None]
 
-    def _slot_variables(self, group: Group, slot: Slot, day: dt.date, subjects: tuple[str, ...]) -> dict:
+    def _slot_variables(self, group: Group, slot: Slot, day: dt.date, ctx: DayContext) -> dict:
         return {
+            "notes": ctx.notes.strip() if slot.content_type in NOTE_SLOTS else "",
             "persona": self.persona,
             "group": group,
             "slot": slot,
             "date": day.isoformat(),
             "weekday": tpl.WEEKDAYS[day.weekday()],
-            "avoid": list(subjects[:12]),
+            "avoid": list(ctx.recent_subjects[:12]),
             "guide": SLOT_GUIDES.get(slot.content_type, SLOT_GUIDES["其他"]),
         }
 
@@ -276,8 +288,7 @@ class Drafter:
         slot: Slot,
         day: dt.date,
         index: int = 0,
-        recent_sources: frozenset[str] = frozenset(),
-        recent_subjects: tuple[str, ...] = (),
+        ctx: DayContext = DayContext(),
     ) -> Draft:
         """Draft one slot; never raises for model failures (the draft is marked failed instead)."""
         base = Draft(
@@ -286,8 +297,8 @@ class Drafter:
         try:
             examples = self._examples(group.name, slot.content_type)
             if self.chat is None:
-                return self._template_slot(base, group, slot, day, index, examples, recent_sources)
-            variables = self._slot_variables(group, slot, day, recent_subjects)
+                return self._template_slot(base, group, slot, day, index, examples, ctx)
+            variables = self._slot_variables(group, slot, day, ctx)
             return self._llm_draft(base, "day_slot", variables, examples)
         except CopilotError as exc:
             return replace(base, status="failed", error=str(exc))
@@ -296,7 +307,7 @@ class Drafter:
             return replace(base, status="failed", error=f"生成失败（{type(exc).__name__}）")
 
     def stream_slot(
-        self, group_name: str | None, slot_time: str, day: dt.date, recent_subjects: tuple[str, ...] = ()
+        self, group_name: str | None, slot_time: str, day: dt.date, ctx: DayContext = DayContext()
     ) -> Iterator[str | Draft]:
         """Yield the growing text of one slot as the model writes it, then the finished Draft."""
         group = self.group(group_name)
@@ -304,13 +315,13 @@ class Drafter:
         if slot is None:
             raise InputError(f"群「{group.name}」没有 {slot_time} 这个时段")
         if self.chat is None:
-            yield self.slot(group, slot, day, recent_subjects=recent_subjects)
+            yield self.slot(group, slot, day, ctx=ctx)
             return
         base = Draft(
             "day", slot.content_type, "", self.model, "", slot_time=slot.time, group=group.name, date=day.isoformat()
         )
         prompt = load_prompt("day_slot")
-        variables = self._slot_variables(group, slot, day, recent_subjects)
+        variables = self._slot_variables(group, slot, day, ctx)
         examples = self._examples(group.name, slot.content_type)
 
         def build(kept: list[Hit]) -> str:
@@ -347,12 +358,15 @@ class Drafter:
         day: dt.date,
         index: int,
         examples: list[Hit],
-        recent: frozenset[str],
+        ctx: DayContext,
     ) -> Draft:
         salt = day.toordinal() + index
-        fresh = [h for h in examples if h.post.id not in recent] or examples
+        fresh = [h for h in examples if h.post.id not in ctx.recent_sources] or examples
         primary = fresh[salt % len(fresh)].post if fresh else None
         variables = tpl.context(self.persona, group, day, slot.time, primary, salt)
+        if ctx.notes.strip() and slot.content_type in NOTE_SLOTS:
+            # the operator's facts for today replace the old post's, so nothing stale needs checking
+            variables.update(ex_core=ctx.notes.strip(), check_line="")
         if slot.content_type == "话题":
             topic_type = TOPIC_TYPES[day.toordinal() % len(TOPIC_TYPES)]
             parts = tpl.topic_parts(topic_type, salt, self.persona)

@@ -162,14 +162,21 @@ def failed_card(d: Draft) -> dict:
     }
 
 
-def generate_day(svc: Services, group: str, date: str, author: str, progress=None) -> tuple[list[dict], str]:  # noqa: ANN001
+def generate_day(
+    svc: Services,
+    group: str,
+    date: str,
+    author: str,
+    progress=None,  # noqa: ANN001
+    notes: str = "",
+) -> tuple[list[dict], str]:
     """Draft a day for a group; returns cards in slot order and a summary message."""
     try:
         day = dt.date.fromisoformat(date.strip()) if date and date.strip() else dt.date.today()
     except ValueError:
         return [], f"日期「{date}」格式不对，请写成 2026-11-24"
     try:
-        items = Workflow(svc).generate_day(group or None, day, author, progress=progress)
+        items = Workflow(svc).generate_day(group or None, day, author, progress=progress, notes=notes or "")
     except Exception as exc:  # noqa: BLE001 - shown to the operator
         return [], friendly(exc)
     cards = [card(svc, x) if isinstance(x, Record) else failed_card(x) for x in items]
@@ -216,13 +223,15 @@ def card_action(
     return card(svc, rec), msg
 
 
-def regenerate(svc: Services, rid: str, version: int | None, author: str) -> Iterator[tuple[str, dict | None, str]]:
+def regenerate(
+    svc: Services, rid: str, version: int | None, author: str, notes: str = ""
+) -> Iterator[tuple[str, dict | None, str]]:
     """Stream a slot's redraft: (partial text, None, '生成中…') … then ('', card, message)."""
     if not rid:
         yield "", None, "这张卡片没有已保存的草稿"
         return
     try:
-        for part in Workflow(svc).regenerate(rid, version, author):
+        for part in Workflow(svc).regenerate(rid, version, author, notes or ""):
             if isinstance(part, str):
                 yield part, None, "生成中…"
             else:

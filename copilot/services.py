@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from copilot.config import Settings
-from copilot.draft import Draft, Drafter
+from copilot.draft import DayContext, Draft, Drafter
 from copilot.errors import ConfigError, InputError
 from copilot.ingest import FileProgress, ingest_files, install_persona
 from copilot.llm import Chat, build_chat, build_embedding
@@ -146,6 +146,7 @@ class Services:
         *,
         save: bool = True,
         author: str = "副驾",
+        notes: str = "",
         progress: Callable[[int, int, Draft], None] | None = None,
     ) -> list[tuple[Draft, Record | None]]:
         """Draft a group's day, avoiding the last 7 days' subjects; finished drafts go to the review queue."""
@@ -153,7 +154,7 @@ class Services:
         name = drafter.group(group).name
         day = day or dt.date.today()
         sources, subjects = self.review.recent(name, day.isoformat())
-        drafts = drafter.day(name, day, sources, subjects, progress=progress)
+        drafts = drafter.day(name, day, DayContext(sources, subjects, notes), progress=progress)
         return [(d, self.queue(d, author) if save and d.status == "ok" else None) for d in drafts]
 
     def assess(self, text: str) -> tuple[VoiceScore, tuple[str, ...]]:

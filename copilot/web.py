@@ -94,21 +94,26 @@ def _today_tab(svc: Services) -> gr.Dropdown:
             )
             date = gr.Textbox(dt.date.today().isoformat(), label="日期（YYYY-MM-DD）", scale=1, elem_id="day-date")
             go = gr.Button("生成今天的内容", variant="primary", scale=1, elem_id="day-generate")
+        notes = gr.Textbox(
+            label="今天的活动 / 通知（可选：时间、价格、福利、报名方式…，活动和公告时段会照抄，不会编造）",
+            lines=2,
+            elem_id="day-notes",
+        )
         note = gr.Markdown(elem_id="day-note")
         cards = [_Card(n) for n in range(h.MAX_CARDS)]
 
-        def generate(g, d, request: gr.Request, progress=gr.Progress()):  # noqa: ANN001, ANN202, B008
+        def generate(g, d, n, request: gr.Request, progress=gr.Progress()):  # noqa: ANN001, ANN202, B008
             progress(0, desc="检索往期高互动帖子、起草中…")
 
             def step(done: int, total: int, draft) -> None:  # noqa: ANN001
                 state = "完成" if draft.status == "ok" else "失败"
                 progress((done, total), desc=f"{draft.slot_time} {draft.content_type} {state}", unit="个时段")
 
-            made, msg = h.generate_day(svc, g or "", d or "", _author(request), progress=step)
+            made, msg = h.generate_day(svc, g or "", d or "", _author(request), progress=step, notes=n or "")
             values = [v for i in range(h.MAX_CARDS) for v in _Card.values(made[i] if i < len(made) else None)]
             return [msg, *values]
 
-        go.click(generate, [group, date], [note, *[o for c in cards for o in c.outputs]])
+        go.click(generate, [group, date, notes], [note, *[o for c in cards for o in c.outputs]])
 
         for c in cards:
 
@@ -130,8 +135,8 @@ def _today_tab(svc: Services) -> gr.Dropdown:
             ):
                 button.click(act(action), ins, outs)
 
-            def regen(rid, version, request: gr.Request, c: _Card = c):  # noqa: ANN001, ANN202
-                for text, refreshed, msg in h.regenerate(svc, rid, version, _author(request)):
+            def regen(rid, version, n, request: gr.Request, c: _Card = c):  # noqa: ANN001, ANN202
+                for text, refreshed, msg in h.regenerate(svc, rid, version, _author(request), n or ""):
                     if refreshed is not None:
                         yield [*_Card.values(refreshed), msg]
                     elif text:
@@ -139,7 +144,7 @@ def _today_tab(svc: Services) -> gr.Dropdown:
                     else:
                         yield [*_Card.keep(), msg]
 
-            c.regen.click(regen, [c.rid, c.version], outs)
+            c.regen.click(regen, [c.rid, c.version, notes], outs)
     return group
 
 

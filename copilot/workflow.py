@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from copilot.draft import Draft
+from copilot.draft import DayContext, Draft
 from copilot.errors import CopilotError, InputError
 from copilot.export import to_csv, to_markdown, to_xlsx
 from copilot.push import push
@@ -51,10 +51,15 @@ class Workflow:
         return Assessment(s.score, s.ai_flavor, explain(s), flags)
 
     def generate_day(
-        self, group: str | None, day: dt.date, author: str, progress: Callable[[int, int, Draft], None] | None = None
+        self,
+        group: str | None,
+        day: dt.date,
+        author: str,
+        progress: Callable[[int, int, Draft], None] | None = None,
+        notes: str = "",
     ) -> list[Record | Draft]:
         """Draft the whole day; finished slots are saved (scored and flagged), failed ones come back as Drafts."""
-        pairs = self.svc.draft_day(group, day, save=True, author=author, progress=progress)
+        pairs = self.svc.draft_day(group, day, save=True, author=author, notes=notes, progress=progress)
         return [rec if rec is not None else d for d, rec in pairs]
 
     def save_new(self, draft: Draft, author: str) -> Record:
@@ -91,7 +96,7 @@ class Workflow:
                 errors.append(f"{rid}：{exc}")
         return done, errors
 
-    def regenerate(self, rid: str, version: int | None, author: str) -> Iterator[str | Record]:
+    def regenerate(self, rid: str, version: int | None, author: str, notes: str = "") -> Iterator[str | Record]:
         """Redraft a day slot (streamed when a model is configured) and save it as a new version."""
         rec = self.review.get(rid)
         if rec.kind != "day":
@@ -103,7 +108,8 @@ class Workflow:
         sources, subjects = self.review.recent(rec.group, rec.date)
         final: Draft | None = None
         if drafter.chat is not None:
-            for part in drafter.stream_slot(rec.group, rec.slot_time, day, (rec.text[:40], *subjects)):
+            ctx = DayContext(sources | set(rec.sources), (rec.text[:40], *subjects), notes)
+            for part in drafter.stream_slot(rec.group, rec.slot_time, day, ctx):
                 if isinstance(part, str):
                     yield part
                 else:
@@ -111,14 +117,8 @@ class Workflow:
         else:
             group = drafter.group(rec.group)
             slot = next(s for s in group.slots if s.time == rec.slot_time)
-            final = drafter.slot(
-                group,
-                slot,
-                day,
-                index=rec.version * 7 + 1,
-                recent_sources=sources | set(rec.sources),
-                recent_subjects=subjects,
-            )
+            ctx = DayContext(sources | set(rec.sources), subjects, notes)
+            final = drafter.slot(group, slot, day, index=rec.version * 7 + 1, ctx=ctx)
         if final is None or final.status != "ok":
             raise InputError(f"重新生成失败：{final.error if final else '没有结果'}（原草稿保持不变）")
         a = self.assess(final.text)

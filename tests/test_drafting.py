@@ -54,7 +54,7 @@ def test_unknown_group_lists_known_ones(demo_copy: Path) -> None:
 def test_llm_day_prompts_carry_persona_delimited_examples_and_fit_budget(demo_copy: Path, stub) -> None:  # noqa: ANN001
     svc = Services(llm_settings(demo_copy, stub))
     pairs = svc.draft_day(GROUP, dt.date(2026, 11, 24))
-    assert all(d.status == "ok" and d.model == "stub-model" and d.prompt == "day_slot@3" for d, _ in pairs)
+    assert all(d.status == "ok" and d.model == "stub-model" and d.prompt == "day_slot@4" for d, _ in pairs)
     assert len(stub.requests) == len(pairs) == 5
     for req in stub.requests:
         system, user = req["messages"][0]["content"], req["messages"][1]["content"]
@@ -242,3 +242,18 @@ def test_slow_answers_time_out_and_fail_the_slot_with_a_reason(demo_copy: Path, 
     assert d.status == "failed" and "超时" in d.error and d.text == ""
     stub.inject("slow:0.1")
     assert svc.drafter().slot(g, g.slots[0], dt.date(2026, 11, 24)).status == "ok"
+
+
+def test_operator_notes_replace_stale_activity_facts(demo_copy: Path, stub) -> None:  # noqa: ANN001
+    notes = "12月12日 周六晚上8点 视频号直播：熟普专场，99元3泡装，前50单送茶针"
+    svc = Services(Settings(home=demo_copy))
+    pairs = svc.draft_day("山茶小院·双十二快闪群", dt.date(2026, 12, 10), save=False, notes=notes)
+    activity = [d for d, _ in pairs if d.content_type in ("活动预告", "活动提醒", "公告")]
+    assert activity and all(notes.split("：")[0] in d.text and "99元3泡装" in d.text for d in activity)
+    assert all("沿用往期帖子" not in d.text for d in activity)
+    morning = [d for d, _ in pairs if d.content_type not in ("活动预告", "活动提醒", "公告")]
+    assert all(notes not in d.text for d in morning)
+    llm = Services(llm_settings(demo_copy, stub))
+    llm.draft_day("山茶小院·双十二快闪群", dt.date(2026, 12, 10), save=False, notes=notes)
+    with_notes = [u for u in stub.user_prompts() if "编号=notes" in u]
+    assert len(with_notes) == len(activity) and all(notes in u for u in with_notes)
