@@ -39,6 +39,7 @@ test-fast: setup
 lint: setup
 	$(VENV)/bin/ruff check copilot tests bench app.py
 	$(VENV)/bin/ruff format --check copilot tests bench app.py
+	$(VENV)/bin/mypy
 
 bench: setup
 	$(PY) bench/run.py

@@ -85,11 +85,12 @@ def cmd_search(svc: Services, args: argparse.Namespace) -> int:
         return 0
     if not rows:
         print("没有找到相关内容。")
-    for n, r in enumerate(rows, 1):
-        text = r["text"].replace("\n", " ")
+    for n, h in enumerate(hits, 1):
+        p = h.post
+        text = p.text.replace("\n", " ")
         print(
-            f"{n}. [{r['content_type']}{'/' + r['topic_type'] if r['topic_type'] else ''}] {r['id']} "
-            f"得分 {r['score']:.4f} 回复{r['metrics']['replies']} 点赞{r['metrics']['reactions']}\n   {text[:120]}"
+            f"{n}. [{p.content_type}{'/' + p.topic_type if p.topic_type else ''}] {p.id} "
+            f"得分 {h.score:.4f} 回复{p.replies} 点赞{p.reactions}\n   {text[:120]}"
         )
     return 0
 

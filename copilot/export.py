@@ -67,8 +67,8 @@ def to_markdown(records: Iterable[Record]) -> str:
         lines.append(f"# {day or '未定日期'}")
         lines.append("")
         # Within a day the rows are in time order; regroup by group but keep each group's time order.
-        day_rows = sorted(day_rows, key=lambda row: row["群"])
-        for group, group_rows in groupby(day_rows, key=lambda row: row["群"]):
+        by_group = sorted(day_rows, key=lambda row: row["群"])
+        for group, group_rows in groupby(by_group, key=lambda row: row["群"]):
             lines.append(f"## {group or '未指定群'}")
             lines.append("")
             for row in group_rows:

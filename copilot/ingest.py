@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from copilot.errors import InputError
@@ -31,8 +31,8 @@ def install_persona(source: Path, target: Path) -> Persona:
 
 def ingest_files(
     store: KnowledgeStore,
-    files: list[Path],
-    docs: list[Path] = (),  # type: ignore[assignment]
+    files: Sequence[Path],
+    docs: Sequence[Path] = (),
     *,
     max_bytes: int = 20 * 1024 * 1024,
     progress: FileProgress | None = None,
@@ -58,7 +58,12 @@ def ingest_files(
             log.warning("refused %s: %s", label, exc)
             refused.append(str(exc))
             continue
-        a, s = store.add(posts, progress=(lambda d, t, _l=label: progress(_l, d, t)) if progress else None)
+
+        def file_progress(done: int, total: int, _label: str = label) -> None:
+            if progress:
+                progress(_label, done, total)
+
+        a, s = store.add(posts, progress=file_progress)
         added += a
         skipped += s
         ok.append(label)

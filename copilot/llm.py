@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
+from pydantic import SecretStr
 
 from copilot.config import Settings
 from copilot.errors import ConfigError, LLMError
@@ -86,7 +87,7 @@ class OpenAICompatEmbedding(EmbeddingFunction[Documents]):
             self._client = OpenAIEmbeddings(
                 model=self.model,
                 base_url=self.base_url,
-                api_key=self._api_key or "not-needed",
+                api_key=SecretStr(self._api_key or "not-needed"),
                 check_embedding_ctx_length=False,
             )
         return self._client
@@ -153,7 +154,7 @@ class Chat:
         self._lc = ChatOpenAI(
             model=model,
             base_url=base_url,
-            api_key=api_key or "not-needed",
+            api_key=SecretStr(api_key or "not-needed"),
             timeout=timeout,
             max_retries=max_retries,
             temperature=temperature,
@@ -172,8 +173,8 @@ class Chat:
         except Exception as exc:  # noqa: BLE001 - every client failure becomes one readable error
             raise LLMError(describe_failure(exc)) from exc
         text = msg.content if isinstance(msg.content, str) else str(msg.content)
-        usage = msg.usage_metadata or {}
-        return text, int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0))
+        usage = msg.usage_metadata
+        return text, int(usage["input_tokens"]) if usage else 0, int(usage["output_tokens"]) if usage else 0
 
     def stream(self, system: str, user: str) -> Iterator[str]:
         """Yield text deltas as the model writes; raises LLMError on failure."""

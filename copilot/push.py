@@ -162,7 +162,9 @@ def _pieces(text: str, pattern: re.Pattern[str]) -> list[str]:
 
 def _hard_split(text: str, limit: int) -> list[str]:
     """Character-boundary chunks of at most limit bytes (a multi-byte character is never cut)."""
-    chunks, current, size = [], [], 0
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
     for ch in text:
         n = _nbytes(ch)
         if current and size + n > limit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import json
 import sqlite3
@@ -350,7 +351,7 @@ class ReviewStore:
             self._event(db, rid, author, "metrics", json.dumps(metrics))
         return self.get(rid)
 
-    def versions(self, rid: str) -> list[Version]:
+    def versions(self, rid: str) -> builtins.list[Version]:  # `list` here would be the method above
         """Every saved version, oldest first."""
         with self._db() as db:
             rows = db.execute("SELECT * FROM versions WHERE draft_id=? ORDER BY version", (rid,)).fetchall()

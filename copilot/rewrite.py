@@ -164,8 +164,8 @@ def rewrite(text: str, profile: VoiceProfile, *, protect: tuple[str, ...] = (), 
             changes.append("去掉群聊里不显示的 Markdown 符号")
     body, spans = _protect(body, protect)
 
-    for pattern, repl, why in CLICHES:
-        body, n = re.subn(pattern, repl, body, flags=re.M)
+    for cliche, repl, why in CLICHES:
+        body, n = re.subn(cliche, repl, body, flags=re.M)
         if n:
             changes.append(why)
     swapped = []

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -195,9 +195,9 @@ class Services:
 
     def ingest(
         self,
-        files: list[Path],
-        docs: list[Path] = (),
-        persona: Path | None = None,  # type: ignore[assignment]
+        files: Sequence[Path],
+        docs: Sequence[Path] = (),
+        persona: Path | None = None,
         progress: FileProgress | None = None,
         names: dict[Path, str] | None = None,
     ) -> IngestReport:

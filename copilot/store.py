@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import chromadb
 from chromadb.api.types import Documents, EmbeddingFunction
@@ -24,13 +25,10 @@ def _meta(post: Post) -> dict[str, str | int]:
     return meta
 
 
-def _post(pid: str, text: str, meta: dict) -> Post:
-    return Post(
-        id=pid,
-        text=text,
-        **{f: str(meta.get(f, "") or "") for f in _FIELDS},
-        **{m: int(meta.get(m, 0) or 0) for m in METRICS},
-    )
+def _post(pid: str, text: str, meta: Mapping[str, Any]) -> Post:
+    fields: dict[str, Any] = {f: str(meta.get(f, "") or "") for f in _FIELDS}
+    fields.update({m: int(meta.get(m, 0) or 0) for m in METRICS})
+    return Post(id=pid, text=text, **fields)
 
 
 class KnowledgeStore:
@@ -44,7 +42,9 @@ class KnowledgeStore:
             path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         )
         self.collection = self.client.get_or_create_collection(
-            f"posts_{suffix}", embedding_function=embedding, configuration={"hnsw": {"space": "cosine"}}
+            f"posts_{suffix}",
+            embedding_function=embedding,  # type: ignore[arg-type]  # chromadb types its EF param over images too
+            configuration={"hnsw": {"space": "cosine"}},
         )
         self._version = 0
 
@@ -89,9 +89,10 @@ class KnowledgeStore:
     def get(self, pid: str) -> Post | None:
         """One post by id."""
         got = self.collection.get(ids=[pid], include=["documents", "metadatas"])
-        if not got["ids"]:
+        docs, metas = got["documents"] or [], got["metadatas"] or []
+        if not got["ids"] or not docs or not metas:
             return None
-        return _post(got["ids"][0], got["documents"][0], got["metadatas"][0])
+        return _post(got["ids"][0], docs[0], metas[0])
 
     def all_posts(self) -> list[Post]:
         """Every stored post (for the lexical index, stats and voice profiles)."""
@@ -99,7 +100,8 @@ class KnowledgeStore:
         total = self.count()
         for offset in range(0, total, 2000):
             got = self.collection.get(include=["documents", "metadatas"], limit=2000, offset=offset)
-            out.extend(_post(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=False))
+            docs, metas = got["documents"] or [], got["metadatas"] or []
+            out.extend(_post(i, d, m) for i, d, m in zip(got["ids"], docs, metas, strict=True))
         return out
 
     def semantic(self, query: str, k: int, where: dict | None = None) -> list[tuple[str, float]]:
@@ -108,4 +110,5 @@ class KnowledgeStore:
         if n == 0:
             return []
         res = self.collection.query(query_texts=[query], n_results=n, where=where or None, include=["distances"])
-        return list(zip(res["ids"][0], res["distances"][0], strict=False))
+        distances = res["distances"] or [[]]
+        return list(zip(res["ids"][0], distances[0], strict=False))

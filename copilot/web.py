@@ -90,7 +90,7 @@ def _today_tab(svc: Services) -> gr.Dropdown:
     with gr.Tab("今日内容", id="today"):
         with gr.Row():
             group = gr.Dropdown(
-                _groups(svc), value=(_groups(svc) or [None])[0], label="群", scale=2, elem_id="day-group"
+                _groups(svc), value=next(iter(_groups(svc)), None), label="群", scale=2, elem_id="day-group"
             )
             date = gr.Textbox(dt.date.today().isoformat(), label="日期（YYYY-MM-DD）", scale=1, elem_id="day-date")
             go = gr.Button("生成今天的内容", variant="primary", scale=1, elem_id="day-generate")
@@ -177,7 +177,7 @@ def _topics_tab(svc: Services) -> None:
         with gr.Row():
             ttype = gr.Dropdown(list(TOPIC_TYPES), value=TOPIC_TYPES[4], label="话题类型")
             n = gr.Slider(1, 5, value=3, step=1, label="个数")
-            group = gr.Dropdown(_groups(svc), value=(_groups(svc) or [None])[0], label="群")
+            group = gr.Dropdown(_groups(svc), value=next(iter(_groups(svc)), None), label="群")
         event = gr.Textbox(label="热点事件（应用不联网：选「热点事件」时请写一句发生了什么）", lines=2)
         go = gr.Button("出话题", variant="primary", elem_id="topics-generate")
         out = gr.Markdown(elem_id="topics-out")
@@ -185,7 +185,7 @@ def _topics_tab(svc: Services) -> None:
         with gr.Accordion("群规 / 群公告 / 欢迎语 / 活动脚本 / 直播控场流程", open=False):
             with gr.Row():
                 kind = gr.Dropdown(list(SCRIPT_KINDS), value="欢迎语", label="类型")
-                sgroup = gr.Dropdown(_groups(svc), value=(_groups(svc) or [None])[0], label="群")
+                sgroup = gr.Dropdown(_groups(svc), value=next(iter(_groups(svc)), None), label="群")
             details = gr.Textbox(label="活动信息（时间、价格、福利…）", lines=2)
             sgo = gr.Button("生成脚本")
             sout = gr.Textbox(label="脚本", lines=14, buttons=["copy"])
