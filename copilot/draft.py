@@ -214,7 +214,8 @@ class Drafter:
         return hits[:k]
 
     def _voice(self, text: str) -> tuple[str, tuple[str, ...]]:
-        r = rewrite(text, self.profile, protect=self._protect)
+        """Persona markers on a template draft (its body already comes from the persona's own posts)."""
+        r = rewrite(text, self.profile, protect=self._protect, light=True)
         return r.text, r.changes
 
     def _llm(self, name: str, variables: dict, examples: list[Hit]) -> tuple[str, int, int, list[Hit], str]:
@@ -367,6 +368,10 @@ class Drafter:
         if ctx.notes.strip() and slot.content_type in NOTE_SLOTS:
             # the operator's facts for today replace the old post's, so nothing stale needs checking
             variables.update(ex_core=ctx.notes.strip(), check_line="")
+            primary = None
+        elif slot.content_type == "公告":
+            variables.update(ex_core="")  # an old notice is stale by definition; the rhythm and positioning are not
+            primary = None
         if slot.content_type == "话题":
             topic_type = TOPIC_TYPES[day.toordinal() % len(TOPIC_TYPES)]
             parts = tpl.topic_parts(topic_type, salt, self.persona)
@@ -473,9 +478,14 @@ class Drafter:
     def _template_topic(self, base: Draft, topic_type: str, i: int, event: str, examples: list[Hit]) -> Topic:
         parts = tpl.topic_parts(topic_type, i, self.persona, event)
         opening_text = str(parts["opening"])
-        example = examples[i % len(examples)].post if examples else None
-        lead = tpl.lead_of(tpl.core_of(example, self.persona), i) if example else ""
-        if lead and "？" not in lead:  # the host goes first with a line of their own from a past topic of this type
+        example, lead = None, ""
+        for k in range(len(examples)):  # the first past topic (from the i-th on) with a line that stands alone
+            candidate = examples[(i + k) % len(examples)].post
+            lead = tpl.lead_of(tpl.core_of(candidate, self.persona), i)
+            if lead and "？" not in lead:
+                example = candidate
+                break
+        if example is not None:  # the host goes first with a line of their own from a past topic of this type
             opening_text = f"{opening_text}\n我先说说我的：{lead}"
         voiced = rewrite(opening_text, self.profile, protect=self._protect, sign=False)
         opening, notes = voiced.text, voiced.changes

@@ -153,8 +153,14 @@ def _pick(options: tuple[str, ...], key: str) -> str:
     return options[int(hashlib.md5(key.encode()).hexdigest(), 16) % len(options)] if options else ""
 
 
-def rewrite(text: str, profile: VoiceProfile, *, protect: tuple[str, ...] = (), sign: bool = True) -> Rewrite:
-    """Rewrite text into the profile's voice; returns the text and a list of explained changes."""
+def rewrite(
+    text: str, profile: VoiceProfile, *, protect: tuple[str, ...] = (), sign: bool = True, light: bool = False
+) -> Rewrite:
+    """Rewrite text into the profile's voice; returns the text and a list of explained changes.
+
+    `light` is for text already in the persona's voice (template drafts built from its own posts): only the
+    persona's markers are added (address, emoji, catchphrase, sign-off); sentences are not re-cut.
+    """
     original = text
     changes: list[str] = []
     body = normalize_width(text).strip()
@@ -193,13 +199,14 @@ def rewrite(text: str, profile: VoiceProfile, *, protect: tuple[str, ...] = (), 
         body, n = _GENERIC_ADDRESS.subn(f"{address}，", body, count=1)
         if n:
             changes.append(f"称呼改为「{address}」")
-        elif not any(a in body[:24] for a in profile.address_forms):
+        elif not any(a in body[:24] for a in profile.address_forms) and not _restore(body[:8], spans).startswith("【"):
             body = f"{address}，{body}"
             changes.append(f"开头加上称呼「{address}」")
         body = re.sub(r"(?<![\u4e00-\u9fff])大家(?=[，,好])", address, body)
 
-    body = _rhythm(body, profile, changes)
-    body = _particles_and_marks(body, profile, changes)
+    if not light:
+        body = _rhythm(body, profile, changes)
+        body = _particles_and_marks(body, profile, changes)
     body = _emoji(body, profile, changes)
 
     if profile.catchphrases and not any(c in body for c in profile.catchphrases) and cjk_len(body) > 60:

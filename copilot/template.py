@@ -90,7 +90,9 @@ _DANGLING = re.compile(r"^(他|她|它|这|那|但|可是|所以|而且|然后|�
 def lead_of(core: str, salt: int = 0) -> str:
     """One telling, timeless sentence of a core text (medium length, not a question, no dated reference)."""
     sents = [
-        s.strip() for s in re.split(r"(?<=[。！？～])", core) if 8 <= len(s.strip()) <= 70 and not _DATED.search(s)
+        s.strip()
+        for s in re.split(r"(?<=[。！？～])", core)
+        if 8 <= len(s.strip()) <= 70 and not _DATED.search(s) and not _DANGLING.match(s.strip())
     ]
     if not sents:
         return ""
