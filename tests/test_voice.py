@@ -160,3 +160,17 @@ def test_llm_judge_runs_both_orders_and_cancels_position_bias(
     assert len(pair) == 2 and pair[0] != pair[1]  # same two texts, swapped positions
     stub.inject("malformed", "malformed", "malformed")
     assert "error" in svc.judge("随便一段话")
+
+
+@pytest.mark.parametrize("suite", ["day_plan", "intro", "topics"])
+def test_shipped_suites_pass_with_the_template_drafter(demo_home: Path, tmp_path: Path, suite: str) -> None:
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    data, paths, regressions = Services(Settings(home=home)).run_eval(suite)
+    failed = [
+        (o["case"], o["label"], [c for c in o["checks"] if not c["passed"]]) for o in data["outputs"] if not o["passed"]
+    ]
+    assert data["summary"]["pass_rate"] == 100.0, failed
+    assert paths["md"].exists() and regressions == []
