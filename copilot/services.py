@@ -98,10 +98,11 @@ class Services:
     def scorer(self) -> VoiceScorer:
         """The voice scorer for the workspace persona, rebuilt when the persona or the posts change."""
         key = self._knowledge_key()
+        profile = self.profile()  # learned once and shared; taken before the (non-reentrant) lock
         with self._lock:
             if self._scorer is None or self._scorer[0] != key:
                 texts = [p.text for p in self.retriever.all_posts() if p.content_type != DOC_TYPE]
-                self._scorer = (key, VoiceScorer(self.persona(), texts, embed=self.embed))
+                self._scorer = (key, VoiceScorer(self.persona(), texts, embed=self.embed, profile=profile))
             return self._scorer[1]
 
     def judge(self, text: str) -> dict:
