@@ -16,7 +16,7 @@ from copilot import template as tpl
 from copilot.errors import CopilotError, InputError, LLMError
 from copilot.llm import Chat
 from copilot.profile import VoiceProfile
-from copilot.prompts import load_prompt
+from copilot.prompts import load_prompt, render_template
 from copilot.records import TOPIC_TYPES, Group, Hit, Persona, Slot
 from copilot.retrieve import HybridRetriever
 from copilot.rewrite import diff_text, facts, facts_preserved, rewrite
@@ -423,8 +423,6 @@ class Drafter:
             "value_short": (first(p.intro.value) + "。") if p.intro.value else "",
         }
         tfile = tpl.load_template("intro")
-        from copilot.prompts import render_template
-
         text = render_template(tfile.variants[variant], **variables)
         text = re.sub(r"\n{2,}", "\n", text)
         notes: tuple[str, ...] = ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import json
+import re
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -373,7 +374,5 @@ class ReviewStore:
 
 def _subject(text: str) -> str:
     """The gist of a post for the avoid-list: its longest early sentence, trimmed."""
-    import re
-
     sents = [s for s in re.split(r"[。！？\n]", text) if len(s.strip()) >= 6][:3]
     return max(sents, key=len).strip()[:40] if sents else text.strip()[:40]

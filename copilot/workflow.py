@@ -12,7 +12,7 @@ from copilot.draft import DayContext, Draft
 from copilot.errors import CopilotError, InputError
 from copilot.export import to_csv, to_markdown, to_xlsx
 from copilot.push import push
-from copilot.records import Post
+from copilot.records import TOPIC_TYPES, Post
 from copilot.review import Record
 from copilot.services import Services
 from copilot.voice import explain
@@ -188,7 +188,7 @@ class Workflow:
             raise InputError("互动数据不能是负数")
         rec = self.review.record_metrics(rid, clean, author=author)
         ctype = rec.content_type if rec.kind == "day" else {"intro": "自我介绍", "topic": "话题"}.get(rec.kind, "其他")
-        topic = rec.title if rec.kind == "topic" and rec.title in _topic_types() else ""
+        topic = rec.title if rec.kind == "topic" and rec.title in TOPIC_TYPES else ""
         self.svc.store.upsert(
             Post(
                 id=f"draft-{rec.id}",
@@ -202,9 +202,3 @@ class Workflow:
             )
         )
         return rec
-
-
-def _topic_types() -> tuple[str, ...]:
-    from copilot.records import TOPIC_TYPES
-
-    return TOPIC_TYPES
