@@ -111,19 +111,25 @@ def cmd_stats(svc: Services, args: argparse.Namespace) -> int:
 def _date(value: str | None) -> dt.date:
     if not value:
         return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"日期「{value}」格式不对，请写成 YYYY-MM-DD") from None
+    from copilot.calendar import parse_date
+
+    return parse_date(value, "日期")
 
 
 def _print_draft(d: Draft, header: str) -> None:
     label = "模板" if d.model == TEMPLATE_MODEL else d.model
     print(f"\n=== {header} · {label} · {d.prompt} ===")
-    if d.status != "ok":
+    if d.status == "failed":
         print(f"[失败] {d.error}")
         return
+    if d.status == "skipped":
+        print(f"[空着] {d.error}")
+        return
     print(d.text)
+    for w in d.warnings:
+        print(f"⚠ {w.label}")
+    if d.note:
+        print(f"（给运营的备注：{d.note}）")
     if d.sources:
         print(f"（参考：{'、'.join(d.sources)}）")
     if d.error:
@@ -138,7 +144,19 @@ def cmd_day(svc: Services, args: argparse.Namespace) -> int:
     pairs = svc.draft_day(
         args.group, _date(args.date), save=not args.no_save, notes=args.notes or "", progress=progress
     )
-    keys = ("slot_time", "content_type", "text", "model", "prompt", "sources", "status", "error")
+    keys = (
+        "slot_time",
+        "content_type",
+        "title",
+        "text",
+        "model",
+        "prompt",
+        "sources",
+        "status",
+        "error",
+        "warnings",
+        "note",
+    )
     if args.json:
         _dump(
             [
@@ -158,7 +176,7 @@ def cmd_day(svc: Services, args: argparse.Namespace) -> int:
             _print_draft(d, f"{d.slot_time} {d.content_type}")
         if not args.no_save:
             print("\n草稿已进入审核队列（make run 打开「审核队列」查看）。")
-    return 0 if all(d.status == "ok" for d, _ in pairs) else 1
+    return 0 if all(d.status != "failed" for d, _ in pairs) else 1
 
 
 def cmd_intro(svc: Services, args: argparse.Namespace) -> int:
@@ -295,6 +313,65 @@ def cmd_eval(svc: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calendar(svc: Services, args: argparse.Namespace) -> int:
+    from copilot.calendar import entry_from_mapping
+
+    cal = svc.calendar
+    groups = [g.name for g in svc.persona().groups] if svc.settings.persona_path.exists() else None
+    if args.action == "import":
+        added, updated = cal.import_file(Path(args.file), groups)
+        print(f"活动日历已导入：新增 {added} 个，更新 {updated} 个。")
+        return 0
+    if args.action == "add":
+        stages: dict[str, str] = {}
+        for item in args.stage or []:
+            name, _, rng = item.partition("=")
+            stages[name.strip()] = rng.strip()
+        data: dict[str, object] = {"name": args.name, "group": args.group or "", "start": args.start}
+        data.update(end=args.end, facts=args.facts, notes=args.notes or "", stages=stages)
+        try:
+            entry = entry_from_mapping(data, groups)
+        except InputError as exc:
+            raise InputError(f"字段「{exc.column}」：{exc.reason}" if exc.column else exc.reason) from None
+        cal.save([entry])
+        print(f"已添加活动「{entry.name}」（编号 {entry.id}）")
+        return 0
+    if args.action == "remove":
+        entry = cal.remove(args.id)
+        print(f"已删除活动「{entry.name}」（编号 {entry.id}）")
+        return 0
+    entries = cal.list(_date(args.since) if args.since else None, _date(args.until) if args.until else None)
+    if args.json:
+        _dump([e.as_dict() for e in entries])
+        return 0
+    if not entries:
+        print("活动日历是空的：用 copilot calendar add 或 copilot calendar import 添加活动。")
+    for e in entries:
+        shown = "，".join(f"{s} {a.month}/{a.day}-{b.month}/{b.day}" for s, a, b in e.stages)
+        print(f"{e.id}  {e.start}～{e.end}  {e.name}  [{e.group or '所有群'}]{'  ' + shown if shown else ''}")
+        if e.facts:
+            print(f"    事实：{e.facts}")
+        if e.notes:
+            print(f"    备注（仅运营可见）：{e.notes}")
+    return 0
+
+
+def cmd_check(svc: Services, args: argparse.Namespace) -> int:
+    texts = _texts(args)
+    day = _date(args.date)
+    rows = [{"text": t, "warnings": [w.as_dict() for w in svc.check(t, day, args.group)]} for t in texts]
+    if args.json:
+        _dump(rows)
+    else:
+        for r in rows:
+            print(f"\n=== {r['text'][:60]} ===")
+            if not r["warnings"]:
+                print("没有发现过期、矛盾或内部信息。")
+            for w in r["warnings"]:
+                print(f"⚠ [{w['kind']}] 「{w['text']}」 {w['message']}")
+    return 1 if any(r["warnings"] for r in rows) else 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argparse tree for every subcommand."""
     p = argparse.ArgumentParser(prog="copilot", description="社群内容副驾：按 IP 人设起草社群每日内容")
@@ -361,6 +438,34 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("suite", help="评测集名（day_plan/intro/topics/rewrite）或 YAML 路径")
     s.add_argument("--baseline", help="以前的结果 JSON")
     s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("calendar", help="活动日历：导入、添加、查看、删除活动")
+    cal = s.add_subparsers(dest="action", required=True)
+    c = cal.add_parser("import", help="从 YAML / JSON / CSV 导入活动（同名同群同开始日期会更新）")
+    c.add_argument("file")
+    c = cal.add_parser("add", help="添加一个活动")
+    c.add_argument("--name", required=True, help="活动名称")
+    c.add_argument("--start", required=True, help="开始日期 YYYY-MM-DD")
+    c.add_argument("--end", required=True, help="结束日期 YYYY-MM-DD")
+    c.add_argument("--group", help="群名（不填表示所有群）")
+    c.add_argument("--stage", action="append", help="阶段，如 预热=2026-12-08..2026-12-09（可重复）")
+    c.add_argument("--facts", required=True, help="时间、价格、福利、名额等，原样写进草稿")
+    c.add_argument("--notes", help="只给运营看的备注")
+    c = cal.add_parser("list", help="列出活动")
+    c.add_argument("--from", dest="since", help="起始日期")
+    c.add_argument("--to", dest="until", help="截止日期")
+    c.add_argument("--json", action="store_true")
+    c = cal.add_parser("remove", help="删除一个活动")
+    c.add_argument("id", help="活动编号（calendar list 里看）")
+    s.set_defaults(func=cmd_calendar)
+
+    s = sub.add_parser("check", help="检查文本里的过期日期、星期、时令、来源不明的事实和内部信息")
+    s.add_argument("text", nargs="?", help="要检查的文本")
+    s.add_argument("-f", "--file", help="JSONL（text 字段）或每行一段的文本文件")
+    s.add_argument("--date", help="发送日期 YYYY-MM-DD（默认今天）")
+    s.add_argument("--group", help="群名")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("script", help="群规、群公告、欢迎语、活动三段式脚本、直播控场流程")
     s.add_argument("kind", choices=SCRIPT_KINDS)

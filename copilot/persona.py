@@ -82,6 +82,7 @@ class PersonaIn(_Strict):
     taboo: list[str] = []
     intro: IntroIn = IntroIn()
     groups: list[GroupIn] = []
+    internal: list[str] = []  # operator-only notes, never copied into posts
     posts: list[dict] = []  # sample posts in the persona's own voice (optional)
 
     @field_validator("archetype")
@@ -125,6 +126,7 @@ def persona_from_mapping(data: object, source: str = "") -> Persona:
         taboo=tuple(p.taboo),
         intro=Intro(**p.intro.model_dump()),
         groups=tuple(_group(g) for g in p.groups),
+        internal=tuple(p.internal),
     )
 
 

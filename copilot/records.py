@@ -88,6 +88,8 @@ class Persona:
     """Facts for the self-introduction."""
     groups: tuple[Group, ...] = ()
     """Groups the persona runs."""
+    internal: tuple[str, ...] = ()
+    """Operator-only notes about the persona (strategy, targets): context for writing, never in a post."""
 
     def group(self, name: str | None) -> Group:
         """The named group, or the first one when name is empty; raises KeyError if unknown."""

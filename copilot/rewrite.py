@@ -209,7 +209,7 @@ def rewrite(
         body = _particles_and_marks(body, profile, changes)
     body = _emoji(body, profile, changes)
 
-    if profile.catchphrases and not any(c in body for c in profile.catchphrases) and cjk_len(body) > 60:
+    if not light and profile.catchphrases and not any(c in body for c in profile.catchphrases) and cjk_len(body) > 60:
         sayings = tuple(c for c in profile.catchphrases if "，" in c or "," in c) or profile.catchphrases
         phrase = _pick(sayings, original)
         body = f"{body}\n{phrase}"
