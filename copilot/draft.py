@@ -10,119 +10,27 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from copilot.calendar import Active, Calendar
 from copilot.errors import CopilotError, InputError, LLMError
 from copilot.fresh import Warning, check_text, conflicts, sources_for
 from copilot.mask import mask
-from copilot.records import TOPIC_TYPES, Group, Persona, Slot
+from copilot.records import TOPIC_TYPES, Draft, Group, Persona, Slot, Topic
 from copilot.retrieve import HybridRetriever
-from copilot.rewrite import diff_text
+from copilot.rewrite import rewrite_result
 from copilot.template_writer import TEMPLATE_MODEL
-from copilot.writers import DraftContext, Example, Writer, Written, finish
+from copilot.writers import SLOT_GUIDES, DraftContext, Example, Writer, Written, finish
 
 log = logging.getLogger(__name__)
-__all__ = ["TEMPLATE_MODEL", "Draft", "Topic", "DayContext", "Drafter", "SCRIPT_KINDS"]
+__all__ = ["TEMPLATE_MODEL", "Draft", "Topic", "DayContext", "Drafter", "SCRIPT_KINDS", "rewrite_result"]
 
-# What each slot is for, in one line (the LLM prompt's guide; the template writer has its own files).
-SLOT_GUIDES: dict[str, str] = {
-    "早安": "开启一天：问好、一句和季节或日常有关的话，轻松不说教，80-150 字。",
-    "干货": "讲一个具体、马上用得上的专业知识点，用亲身经验或真实细节支撑，结尾邀请提问，120-250 字。",
-    "话题": "抛出一个人人能接的话题，先说自己的小故事，再用一个好回答的问题收尾，80-180 字。",
-    "活动预告": "按活动所处阶段预告：是什么、什么时候、给谁、有什么好处、怎么参加，制造期待但不夸大，100-200 字。",
-    "活动提醒": "按活动所处阶段提醒：时间、参与方式、截止时间，简短有力，60-150 字。",
-    "晚安": "收尾一天：一句走心的话，道晚安，60-140 字。",
-    "自我介绍": "以第一人称介绍自己，按我是谁、我的品牌、我能给你什么、为什么信我。",
-    "群规": "用群主口吻重申几条群规，清楚友好。",
-    "欢迎": "欢迎新成员，引导改昵称和自我介绍。",
-    "公告": "发一条群公告：活动日历里的活动，或一条规则提醒，适合置顶。",
-    "其他": "写一条符合人设的群消息。",
-}
 SCRIPT_KINDS = ("群规", "群公告", "欢迎语", "发售", "接龙", "抽奖", "直播", "直播流程")
 INTRO_TITLES = ("完整版", "欢迎版", "名片版")
 ACTIVITY_TYPES = ("活动预告", "活动提醒")
 # Topic types a day slot can open without the operator supplying an event or checking facts about companies.
 DAY_TOPIC_TYPES = ("情怀共鸣", "成长经历", "社群自带", "八卦")
 _STAGE_RANK = {"爆破": 0, "拉升": 1, "预热": 2, "进行中": 3}
-
-
-@dataclass(frozen=True)
-class Draft:
-    """One generated piece of content, with everything needed to trust and review it."""
-
-    kind: str
-    """day | intro | topic | script | rewrite."""
-    content_type: str
-    """Content type (早安, 干货 …) or the script / intro variant."""
-    text: str
-    """Member-facing text; empty when the draft failed or was skipped."""
-    model: str
-    """Model name, or `template` for the offline drafter."""
-    prompt: str
-    """Prompt (or template) name@version that produced it."""
-    sources: tuple[str, ...] = ()
-    """Ids of the retrieved posts it was based on."""
-    status: str = "ok"
-    """ok | failed | skipped."""
-    error: str = ""
-    """Why it failed or was skipped, in Chinese."""
-    slot_time: str = ""
-    """HH:MM for day-plan slots."""
-    group: str = ""
-    """Group name."""
-    date: str = ""
-    """ISO date the draft is for."""
-    title: str = ""
-    """Short label (topic title, intro length, activity name …)."""
-    prompt_tokens: int = 0
-    """Prompt tokens (tiktoken count for templates, the API's usage for models)."""
-    completion_tokens: int = 0
-    """Completion tokens."""
-    notes: tuple[str, ...] = ()
-    """Explanations: voice changes applied."""
-    warnings: tuple[Warning, ...] = ()
-    """Freshness and internal-text warnings found after writing."""
-    note: str = ""
-    """For the operator only (editor notes, fallbacks): never in `text`, never exported or pushed."""
-
-    def as_dict(self) -> dict:
-        """JSON-friendly dict."""
-        d = asdict(self)
-        d["sources"] = list(self.sources)
-        d["notes"] = list(self.notes)
-        d["warnings"] = [w.as_dict() for w in self.warnings]
-        return d
-
-
-@dataclass(frozen=True)
-class Topic:
-    """A discussion topic with the whole discussion loop."""
-
-    topic_type: str
-    """One of the seven topic types."""
-    title: str
-    """Short name."""
-    opening: str
-    """The host's opening post."""
-    follow_ups: tuple[str, ...]
-    """Prompts that keep the discussion going and extend it."""
-    summary: str
-    """The closing summary to post afterwards."""
-    draft: Draft = field(default_factory=lambda: Draft("topic", "话题", "", "", ""))
-    """Provenance (model, prompt, sources, status, warnings)."""
-
-    def as_dict(self) -> dict:
-        """JSON-friendly dict."""
-        d = self.draft.as_dict()
-        d.update(
-            topic_type=self.topic_type,
-            title=self.title,
-            opening=self.opening,
-            follow_ups=list(self.follow_ups),
-            summary=self.summary,
-        )
-        return d
 
 
 @dataclass(frozen=True)
@@ -463,16 +371,3 @@ class Drafter:
 
 
 _NO_ACTIVITY = "活动日历里今天没有这个群的活动，转化群不发闲聊：这个时段空着。要发活动，请先在「活动日历」里添加。"
-
-
-def rewrite_result(draft: Draft, original: str) -> dict:
-    """The `{original, text, diff}` record the CLI and UI show."""
-    return {
-        "original": original,
-        "text": draft.text,
-        "diff": diff_text(original, draft.text),
-        "model": draft.model,
-        "notes": list(draft.notes),
-        "error": draft.error,
-        "warnings": [w.as_dict() for w in draft.warnings],
-    }

@@ -10,20 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from copilot import timefacts as tf
 from copilot.calendar import Active
+from copilot.records import Warning
 
 KINDS = ("stale_date", "weekday", "season", "unknown_fact", "conflict", "internal")
-KIND_LABELS = {
-    "stale_date": "过期日期",
-    "weekday": "星期不对",
-    "season": "不合时令",
-    "unknown_fact": "来源不明的事实",
-    "conflict": "前后矛盾",
-    "internal": "内部信息",
-}
 WEEKDAY_NAMES = "一二三四五六日"
 _EDITOR_NOTE = re.compile(
     r"[（(【\[]?[^。！？\n（(]{0,12}(?:沿用往期|发之前请|发前请|请改成本次|请核对|运营备注|编辑备注|内部备注|待确认|TODO)"
@@ -32,27 +25,6 @@ _EDITOR_NOTE = re.compile(
 _CLAUSE = re.compile(r"[，。！？；：、,.!?;:\n（）()「」【】“”\"'…～~\s]+")
 _MEMORY = re.compile(r"小时候|以前|那时候?|那年|每年|记得|从前|老家")
 _ACTIVITY_WORDS = ("直播", "接龙", "抽奖", "团购", "开营", "结营", "尾款", "早鸟", "预定", "分享会", "返场", "报名")
-
-
-@dataclass(frozen=True)
-class Warning:
-    """One problem an operator must look at before approving."""
-
-    kind: str
-    """stale_date | weekday | season | unknown_fact | conflict | internal."""
-    text: str
-    """The span found in the draft."""
-    message: str
-    """What is wrong and what to do, in Chinese."""
-
-    def as_dict(self) -> dict:
-        """JSON form."""
-        return asdict(self)
-
-    @property
-    def label(self) -> str:
-        """One line for a card: 过期日期：「11 月 25 日」已经过去……"""
-        return f"{KIND_LABELS.get(self.kind, self.kind)}：{self.message}"
 
 
 @dataclass(frozen=True)
@@ -84,7 +56,19 @@ def sources_for(
 
 
 def _numbers(text: str) -> set[str]:
+    """Numbers stated in text other than inside its dates and clock times (an 8 of 晚上 8 点 is no quota)."""
+    for pattern in (tf.DATE_CN, tf.DATE_NUM, tf.CLOCK):
+        text = pattern.sub(" ", text)
     return set(re.findall(r"\d+(?:\.\d+)?", text))
+
+
+def _cohorts(text: str) -> set[str]:
+    out = set()
+    for m in tf.QUOTA.finditer(text):
+        value = m.group("cohort") or m.group("cohort2")
+        if value:
+            out.add(str(tf.cn_int(value)))
+    return out
 
 
 def _clock_set(text: str) -> set[int]:
@@ -149,7 +133,7 @@ def _season(text: str, src: Sources) -> list[Warning]:
         if word in ("春节", "过年", "年货", "拜年", "春联"):
             before, after = 45, 15
         elif word.startswith("立") or word == "冬至":  # a solar term is talked about for a couple of weeks after it
-            before, after = 20, 20
+            before, after = 30, 20
         else:
             before, after = 30, 2
         if delta > after or -delta > before:
@@ -176,6 +160,7 @@ def _season(text: str, src: Sources) -> list[Warning]:
 def _unknown_facts(text: str, src: Sources) -> list[Warning]:
     out: list[Warning] = []
     numbers = _numbers(src.facts)
+    cohorts = _cohorts(src.facts)
     clocks = _clock_set(src.facts)
     for m in tf.PLACEHOLDER.finditer(text):
         out.append(
@@ -218,7 +203,8 @@ def _unknown_facts(text: str, src: Sources) -> list[Warning]:
         if not value:
             continue
         num = str(tf.cn_int(value))
-        if num not in numbers:
+        allowed = cohorts if (m.group("cohort") or m.group("cohort2")) else numbers
+        if num not in allowed:
             out.append(
                 Warning("unknown_fact", span, f"「{span}」里的数字不在活动日历、今天的备注或人设里，可能是往期的旧数据")
             )

@@ -52,6 +52,7 @@ class GroupIn(_Strict):
     name: str
     type: str = "引流群"
     positioning: str = ""
+    about: str = ""  # what members read about the group; positioning is internal
     slots: list[SlotIn] = []
 
     @field_validator("type")
@@ -95,7 +96,7 @@ class PersonaIn(_Strict):
 
 def _group(g: GroupIn) -> Group:
     slots = [Slot(s.time, s.content_type) for s in g.slots] or [Slot(t, c) for t, c in DEFAULT_SLOTS[g.type]]
-    return Group(g.name, g.type, g.positioning, tuple(sorted(slots, key=lambda s: s.time)))
+    return Group(g.name, g.type, g.positioning, tuple(sorted(slots, key=lambda s: s.time)), g.about)
 
 
 def persona_from_mapping(data: object, source: str = "") -> Persona:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from copilot.draft import Draft
 from copilot.errors import ConflictError, InputError
-from copilot.fresh import KIND_LABELS, Warning
+from copilot.records import KIND_LABELS, Warning
 
 STATES = ("draft", "approved", "rejected", "published")
 STATE_LABELS = {"draft": "待审核", "approved": "已通过", "rejected": "已驳回", "published": "已发布"}

@@ -205,6 +205,20 @@ def nickname_format(group: Group) -> str:
     return "期数-城市-昵称（例：9期-昆明-小雨）" if group.type == "学习群" else "城市-昵称（例：杭州-小周）"
 
 
+# What members may read about a group when the persona file gives no `about` line (never the positioning).
+GROUP_PURPOSE = {
+    "引流群": "咱们交流、提问、分享的地方",
+    "学习群": "咱们一起学习、打卡、互相答疑的地方",
+    "活动群": "活动期间发通知、答疑的地方，重要消息都在这里",
+    "转化群": "活动期间发通知、答疑的地方，重要消息都在这里",
+}
+
+
+def group_about(group: Group) -> str:
+    """The member-facing line about a group."""
+    return group.about.strip().rstrip("。") or GROUP_PURPOSE.get(group.type, "咱们交流的地方")
+
+
 def render_script(kind: str, persona: Persona, group: Group, details: str = "") -> tuple[str, str]:
     """(text, label) of a script from scripts.yaml: plain text, three stages, or the nine-step run sheet."""
     spec = scripts()[kind]
@@ -217,6 +231,7 @@ def render_script(kind: str, persona: Persona, group: Group, details: str = "") 
         "nickname": nickname_format(group),
         "schedule": schedule_text(group),
         "brand": persona.brand or persona.name,
+        "about": group_about(group),
     }
     if "text" in spec:
         text = render_template(spec["text"], **variables)
