@@ -387,3 +387,45 @@ def test_trust_suite_passes_on_template_output(demo_copy: Path) -> None:
     data, _, _ = Services(Settings(home=demo_copy)).run_eval("trust")
     failed = [(o["case"], o["label"], o["text"][:60], o["checks"]) for o in data["outputs"] if not o["passed"]]
     assert data["summary"]["pass_rate"] == 100.0, failed
+
+
+# ---------------------------------------------------------------- UI handlers
+
+
+def test_calendar_handlers_month_view_form_and_import(demo_copy: Path, tmp_path: Path) -> None:
+    from copilot import handlers as h
+
+    svc = Services(Settings(home=demo_copy))
+    headers, rows, title = h.calendar_month(svc, "2026-12")
+    assert headers[:2] == ["日期", "星期"] and FLASH in headers and len(rows) == 31
+    row12 = next(r for r in rows if r[0] == "2026-12-12")
+    assert row12[1] == "周六" and "双十二直播专场·爆破" in row12[2 + headers[2:].index(FLASH)]
+    assert "格式不对" in h.calendar_month(svc, "2026/12")[2]
+    msg = h.calendar_save(svc, "", "冬至茶会", "所有群", "2026-12-20", "2026-12-21", "", "", "2026-12-21..2026-12-21",
+                          "12 月 21 日晚上 8 点群里围炉煮茶", "内部：试水")  # fmt: skip
+    assert msg.startswith("已添加")
+    bad = h.calendar_save(
+        svc, "", "坏", "所有群", "2026-12-20", "2026-12-31", "2027-01-01..2027-01-02", "", "", "x", ""
+    )
+    assert bad.startswith("没有保存") and "预热" in bad
+    entry_id = next(r[0] for r in h.calendar_rows(svc) if r[1] == "冬至茶会")
+    assert "已删除" in h.calendar_remove(svc, entry_id)
+    assert "请先选择" in h.calendar_import(svc, None)
+
+
+def test_cards_show_warnings_note_and_need_the_ack_box(demo_copy: Path) -> None:
+    from copilot import handlers as h
+    from copilot.records import Draft
+
+    svc = Services(Settings(home=demo_copy))
+    text = "茶友们，早鸟到 11 月 25 日结束哈"
+    draft = Draft("day", "活动提醒", text, "x", "x", group=FLASH, date="2026-11-26", note="沿用往期帖子 p105")
+    draft = draft.__class__(**{**draft.__dict__, "warnings": tuple(svc.check(text, d("2026-11-26"), FLASH))})
+    rec = svc.queue(draft, "运营")
+    c = h.card(svc, rec)
+    assert c["needs_ack"] and "过期日期" in c["meta"] and "沿用往期帖子 p105" in c["meta"]
+    refused, msg = h.card_action(svc, "approve", rec.id, rec.text, rec.version, "", "运营", ack=False)
+    assert refused is None and "已核对提示" in msg
+    done, msg = h.card_action(svc, "approve", rec.id, rec.text, rec.version, "", "运营", ack=True)
+    assert done is not None and done["state"] == "approved"
+    assert "请先勾选" in h.bulk_approve(svc, [], "运营")
