@@ -279,3 +279,38 @@ def conflicts(texts: Sequence[str], names: Sequence[str] = ()) -> list[list[Warn
                 if prices and op and not prices & op:
                     out[i].append(Warning("conflict", key, f"「{key}」的价格和同一天另一条草稿说的不一样，请统一"))
     return out
+
+
+def score_labelled(items: Iterable[dict]) -> dict:
+    """Recall, false-alarm rate and kind agreement of the check on labelled texts (evals/freshness.jsonl)."""
+    stale = fresh = caught = false_alarms = kind_hits = 0
+    misses: list[str] = []
+    alarms: list[str] = []
+    for item in items:
+        src = Sources(
+            dt.date.fromisoformat(item["date"]),
+            item.get("facts", ""),
+            (),
+            tuple(x for x in [item.get("internal", "")] if x),
+        )
+        found = check_text(item["text"], src)
+        if item["label"] == "stale":
+            stale += 1
+            caught += bool(found)
+            kind_hits += any(w.kind == item.get("kind") for w in found)
+            if not found:
+                misses.append(item.get("id", item["text"][:20]))
+        else:
+            fresh += 1
+            false_alarms += bool(found)
+            if found:
+                alarms.append(f"{item.get('id', '')}:{found[0].kind}:{found[0].text}")
+    return {
+        "stale": stale,
+        "fresh": fresh,
+        "recall": round(caught / max(stale, 1), 3),
+        "false_alarm_rate": round(false_alarms / max(fresh, 1), 3),
+        "kind_agreement": round(kind_hits / max(stale, 1), 3),
+        "missed": misses,
+        "false_alarms": alarms,
+    }
