@@ -372,6 +372,84 @@ def cmd_check(svc: Services, args: argparse.Namespace) -> int:
     return 1 if any(r["warnings"] for r in rows) else 0
 
 
+def _record_json(rec) -> dict:  # noqa: ANN001 - a review Record
+    return {
+        "id": rec.id,
+        "date": rec.date,
+        "group": rec.group,
+        "slot_time": rec.slot_time,
+        "content_type": rec.content_type,
+        "status": rec.state,
+        "version": rec.version,
+        "text": rec.text,
+        "warnings": [w.as_dict() for w in rec.warnings],
+        "note": rec.note,
+    }
+
+
+def cmd_queue(svc: Services, args: argparse.Namespace) -> int:
+    from copilot.workflow import Workflow
+
+    flow = Workflow(svc)
+    who = "命令行"
+    if args.action == "list":
+        recs = svc.review.list(date=args.date or "", group=args.group or "", state=args.status or "")
+        if args.json:
+            _dump([_record_json(r) for r in recs])
+        for r in [] if args.json else recs:
+            warn = f"  ⚠ {r.warning_summary()}" if r.warnings else ""
+            print(f"{r.id}  {r.date} {r.slot_time} {r.group} {r.content_type}  [{r.state_label} 第{r.version}版]{warn}")
+        return 0
+    if args.action == "show":
+        rec = svc.review.get(args.id)
+        versions = svc.review.versions(args.id)
+        if args.json:
+            _dump({**_record_json(rec), "versions": [v.__dict__ for v in versions]})
+            return 0
+        print(
+            f"{rec.id}  {rec.date} {rec.slot_time} {rec.group} {rec.content_type}  [{rec.state_label} 第{rec.version}版]"
+        )
+        print(rec.text)
+        for w in rec.warnings:
+            print(f"⚠ {w.label}")
+        if rec.note:
+            print(f"（给运营的备注：{rec.note}）")
+        for v in versions:
+            print(f"--- 第 {v.version} 版 · {v.note} · {v.author} · {v.created_at}")
+        return 0
+    if args.action == "edit":
+        text = Path(args.file).read_text("utf-8") if args.file else (args.text or "")
+        rec = flow.edit(args.id, text, args.version, who)
+        print(f"已保存为第 {rec.version} 版" + (f"（提示：{rec.warning_summary()}）" if rec.warnings else ""))
+        return 0
+    if args.action == "approve":
+        failed = 0
+        for rid in args.ids:
+            try:
+                rec = flow.approve(rid, None, who, ack_warnings=args.ack_warnings)
+                print(f"{rid}：已通过")
+            except CopilotError as exc:
+                failed += 1
+                print(f"{rid}：{exc}", file=sys.stderr)
+        return 1 if failed else 0
+    if args.action == "reject":
+        flow.reject(args.id, args.reason, None, who)
+        print(f"{args.id}：已驳回")
+        return 0
+    if args.action == "reopen":
+        flow.reopen(args.id, who)
+        print(f"{args.id}：已重新打开")
+        return 0
+    path = flow.export(
+        args.format,
+        Path(args.out) if args.out else svc.settings.home / "exports",
+        date=args.date,
+        group=args.group or "",
+    )
+    print(f"已导出：{path}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argparse tree for every subcommand."""
     p = argparse.ArgumentParser(prog="copilot", description="社群内容副驾：按 IP 人设起草社群每日内容")
@@ -458,6 +536,36 @@ def parser() -> argparse.ArgumentParser:
     c = cal.add_parser("remove", help="删除一个活动")
     c.add_argument("id", help="活动编号（calendar list 里看）")
     s.set_defaults(func=cmd_calendar)
+
+    s = sub.add_parser("queue", help="审核队列：查看、修改、通过、驳回、重新打开、导出")
+    q = s.add_subparsers(dest="action", required=True)
+    c = q.add_parser("list", help="列出草稿")
+    c.add_argument("--date")
+    c.add_argument("--group")
+    c.add_argument("--status", choices=["draft", "approved", "rejected", "published"])
+    c.add_argument("--json", action="store_true")
+    c = q.add_parser("show", help="看一条草稿和它的所有版本")
+    c.add_argument("id")
+    c.add_argument("--json", action="store_true")
+    c = q.add_parser("edit", help="保存修改为新版本（--version 必须是当前版本）")
+    c.add_argument("id")
+    c.add_argument("--version", type=int, required=True, help="你看到的版本号")
+    c.add_argument("--text")
+    c.add_argument("-f", "--file")
+    c = q.add_parser("approve", help="通过草稿（至少一个编号）")
+    c.add_argument("ids", nargs="+")
+    c.add_argument("--ack-warnings", action="store_true", help="确认已核对草稿上的提示（过期日期、内部信息等）")
+    c = q.add_parser("reject", help="驳回草稿")
+    c.add_argument("id")
+    c.add_argument("--reason", required=True)
+    c = q.add_parser("reopen", help="重新打开已通过或已驳回的草稿")
+    c.add_argument("id")
+    c = q.add_parser("export", help="导出已通过的内容")
+    c.add_argument("--date", required=True)
+    c.add_argument("--group")
+    c.add_argument("--format", choices=["csv", "xlsx", "md"], default="csv")
+    c.add_argument("--out", help="导出目录（默认 COPILOT_HOME/exports）")
+    s.set_defaults(func=cmd_queue)
 
     s = sub.add_parser("check", help="检查文本里的过期日期、星期、时令、来源不明的事实和内部信息")
     s.add_argument("text", nargs="?", help="要检查的文本")

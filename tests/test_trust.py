@@ -429,3 +429,28 @@ def test_cards_show_warnings_note_and_need_the_ack_box(demo_copy: Path) -> None:
     done, msg = h.card_action(svc, "approve", rec.id, rec.text, rec.version, "", "运营", ack=True)
     assert done is not None and done["state"] == "approved"
     assert "请先勾选" in h.bulk_approve(svc, [], "运营")
+
+
+def test_queue_cli_approve_needs_ack_warnings(demo_copy: Path) -> None:
+    from copilot.records import Draft
+
+    svc = Services(Settings(home=demo_copy))
+    text = "茶友们，早鸟到 11 月 25 日结束哈"
+    draft = Draft("day", "活动提醒", text, "x", "x", group=FLASH, date="2026-11-26", slot_time="12:30")
+    draft = draft.__class__(**{**draft.__dict__, "warnings": tuple(svc.check(text, d("2026-11-26"), FLASH))})
+    rec = svc.queue(draft, "运营")
+    env = {"COPILOT_HOME": str(demo_copy), "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "copilot", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
+
+    listed = json.loads(run("queue", "list", "--date", "2026-11-26", "--json").stdout)
+    row = next(r for r in listed if r["id"] == rec.id)
+    assert row["warnings"][0]["kind"] == "stale_date" and row["status"] == "draft"
+    refused = run("queue", "approve", rec.id)
+    assert refused.returncode == 1 and "已核对提示" in refused.stderr
+    assert run("queue", "approve").returncode == 2  # no id: refused by the parser
+    ok = run("queue", "approve", rec.id, "--ack-warnings")
+    assert ok.returncode == 0 and svc.review.get(rec.id).state == "approved"
