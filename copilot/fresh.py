@@ -21,6 +21,7 @@ WEEKDAY_NAMES = "一二三四五六日"
 _EDITOR_NOTE = re.compile(
     r"[（(【\[]?[^。！？\n（(]{0,12}(?:沿用往期|发之前请|发前请|请改成本次|请核对|运营备注|编辑备注|内部备注|待确认|TODO)"
     r"[^）)】\]\n]{0,80}[）)】\]]?"
+    r"|[（(【\[]\s*(?:备注|编辑注|编者注|运营注|内部|给运营|配图|待定)[^）)】\]\n]{0,80}[）)】\]]"
 )
 _CLAUSE = re.compile(r"[，。！？；：、,.!?;:\n（）()「」【】“”\"'…～~\s]+")
 _MEMORY = re.compile(r"小时候|以前|那时候?|那年|每年|记得|从前|老家")
@@ -94,6 +95,18 @@ def _stale_and_weekday(text: str, src: Sources) -> list[Warning]:
                     f"「{span}」已经过去了（草稿是 {src.day.month} 月 {src.day.day} 日的），请换成现在的日期或删掉",
                 )
             )
+        head = tf.WEEKDAY_BEFORE.search(text[max(0, a - 6) : a])
+        if head:
+            said = "日" if head.group("w") == "天" else head.group("w")
+            real = WEEKDAY_NAMES[d.weekday()]
+            if said != real:
+                out.append(
+                    Warning(
+                        "weekday",
+                        text[a - 6 + head.start() if a >= 6 else head.start() : b],
+                        f"{d.month} 月 {d.day} 日是周{real}，不是周{said}",
+                    )
+                )
         tail = text[b : b + 8]
         wm = re.match(r"\s*[（(]?\s*(?:是)?\s*(?:周|星期|礼拜)([一二三四五六日天])[）)]?", tail)
         if wm:
@@ -130,12 +143,10 @@ def _season(text: str, src: Sources) -> list[Warning]:
         if when is None:
             continue
         delta = (src.day - when).days  # >0: already passed
-        if word in ("春节", "过年", "年货", "拜年", "春联"):
-            before, after = 45, 15
-        elif word.startswith("立") or word == "冬至":  # a solar term is talked about for a couple of weeks after it
+        if word in tf.SOLAR_TERMS:  # a solar term is talked about for a couple of weeks after it
             before, after = 30, 20
         else:
-            before, after = 30, 2
+            before, after = tf.FESTIVAL_WINDOWS.get(word, (30, 2))
         if delta > after or -delta > before:
             state = "已经过去" if delta > 0 else "还早"
             out.append(
