@@ -30,6 +30,7 @@ INTRO_TITLES = ("完整版", "欢迎版", "名片版")
 ACTIVITY_TYPES = ("活动预告", "活动提醒")
 # Topic types a day slot can open without the operator supplying an event or checking facts about companies.
 DAY_TOPIC_TYPES = ("情怀共鸣", "成长经历", "社群自带", "八卦")
+IDLE_TOPIC_TYPES = ("八卦", "情怀共鸣", "成长经历", "社会民生")  # chit-chat a 转化群 does not open
 _STAGE_RANK = {"爆破": 0, "拉升": 1, "预热": 2, "进行中": 3}
 
 
@@ -59,6 +60,10 @@ class SlotPlan:
     """Why the slot stays empty (nothing to say that day)."""
     nth: int = 0
     """The how-many-th activity post of the day this slot is (morning, noon, evening wording)."""
+    farewell: bool = False
+    """The group closes today or tomorrow: this slot says goodbye and points to the next group."""
+    preview: bool = False
+    """A 公告 announcing an activity that starts tomorrow."""
 
 
 class Drafter:
@@ -132,12 +137,26 @@ class Drafter:
 
     def plan(self, group: Group, day: dt.date) -> list[SlotPlan]:
         """Read the calendar for each slot of the group's rhythm."""
+        if not group.open_on(day.isoformat()):
+            why = (
+                f"「{group.name}」{group.active_from} 才开群，这一天不起草"
+                if group.active_from and day.isoformat() < group.active_from
+                else f"「{group.name}」已在 {group.active_until} 解散，这一天不起草"
+            )
+            return [SlotPlan(s, s.content_type, skip=why) for s in group.slots]
         active = self.active(day, group.name)
         has_topic = any(s.content_type == "话题" for s in group.slots)
         out: list[SlotPlan] = []
         k = replaced = 0
-        for s in group.slots:
-            if s.content_type in ACTIVITY_TYPES or (s.content_type == "公告" and active):
+        closing = bool(group.active_until) and (dt.date.fromisoformat(group.active_until) - day).days <= 1
+        tomorrow = self.active(day + dt.timedelta(days=1), group.name)
+        starting = [a for a in tomorrow if a.stage != "进行中" and a.entry.name not in {x.entry.name for x in active}]
+        for n, s in enumerate(group.slots):
+            if closing and n == len(group.slots) - 1:  # the group's last days end with a goodbye
+                out.append(SlotPlan(s, "其他", farewell=True))
+            elif s.content_type == "公告" and not active and starting:  # tomorrow's preview
+                out.append(SlotPlan(s, "公告", starting[0], preview=True))
+            elif s.content_type in ACTIVITY_TYPES or (s.content_type == "公告" and active):
                 if active:
                     out.append(SlotPlan(s, s.content_type, active[k % len(active)], nth=k // len(active)))
                     k += 1
@@ -196,8 +215,10 @@ class Drafter:
             avoid_sources=ctx.recent_sources,
             index=day.toordinal() + index,
             topic_type=topic_type,
-            guide=SLOT_GUIDES.get(plan.content_type, SLOT_GUIDES["其他"]),
-            extra={"nth": plan.nth},
+            guide=FAREWELL_GUIDE.format(g=group)
+            if plan.farewell
+            else SLOT_GUIDES.get(plan.content_type, SLOT_GUIDES["其他"]),
+            extra={"nth": plan.nth, "farewell": plan.farewell, "preview": plan.preview},
         )
 
     def _base(self, group: Group, plan: SlotPlan, day: dt.date) -> Draft:
@@ -230,7 +251,7 @@ class Drafter:
     def _finish(
         self, base: Draft, written: Written, group: Group | None, day: dt.date, notes: str = "", extra: str = ""
     ) -> Draft:
-        w = finish(written)
+        w = finish(written, self.persona)
         return replace(
             base,
             text=w.text,
@@ -268,14 +289,15 @@ class Drafter:
 
     # ------------------------------------------------------------------ intro, topics, scripts, rewrite
 
-    def intro(self, day: dt.date | None = None) -> list[Draft]:
-        """The IP self-introduction in three lengths: full post, welcome version, one-line card."""
+    def intro(self, day: dt.date | None = None, group_name: str | None = None) -> list[Draft]:
+        """The IP self-introduction in three lengths: full post, welcome version (the group's nickname ritual), card."""
         day = day or dt.date.today()
+        group = self.group(group_name) if self.persona.groups else None
         examples = self._examples("", "自我介绍", k=3) + self._examples("", "欢迎", k=2)
         out: list[Draft] = []
         for i, title in enumerate(INTRO_TITLES):
             base = Draft("intro", "自我介绍", "", self.model, "", title=title, date=day.isoformat())
-            ctx = DraftContext(kind="intro", persona=self.persona, date=day, examples=examples, variant=i)
+            ctx = DraftContext(kind="intro", persona=self.persona, group=group, date=day, examples=examples, variant=i)
             try:
                 out.append(self._finish(base, self.writer.intro(ctx), None, day))
             except CopilotError as exc:
@@ -293,6 +315,11 @@ class Drafter:
         if topic_type == "热点事件" and not event.strip():
             raise InputError("热点事件需要你提供事件内容（应用不联网）：请用 --event 写一句发生了什么")
         group = self.group(group_name)
+        if group.type == "转化群" and topic_type in IDLE_TOPIC_TYPES:
+            raise InputError(
+                f"「{group.name}」是转化群，只发和活动、产品有关的内容，不开「{topic_type}」这类闲聊话题："
+                "请选「社群自带」或「行业大厂」，或换一个群"
+            )
         day = day or dt.date.today()
         base = Draft("topic", "话题", "", self.model, "", group=group.name, title=topic_type, date=day.isoformat())
         ctx = DraftContext(
@@ -370,4 +397,8 @@ class Drafter:
         return replace(draft, error=written.note)
 
 
+FAREWELL_GUIDE = (
+    "这个群快要解散了（{g.active_until}），写一条告别：谢谢大家这段时间的参与，说清楚之后去「{g.moves_to}」找你，"
+    "温暖简短，不再推销，60-150 字。"
+)
 _NO_ACTIVITY = "活动日历里今天没有这个群的活动，转化群不发闲聊：这个时段空着。要发活动，请先在「活动日历」里添加。"

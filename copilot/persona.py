@@ -53,7 +53,25 @@ class GroupIn(_Strict):
     type: str = "引流群"
     positioning: str = ""
     about: str = ""  # what members read about the group; positioning is internal
+    nickname: str = ""  # nickname format for new members, e.g. 城市-昵称
+    active_from: str = ""  # YYYY-MM-DD: the group opens
+    active_until: str = ""  # YYYY-MM-DD: the group closes (快闪群)
+    moves_to: str = ""  # the group members move to after it closes
     slots: list[SlotIn] = []
+
+    @field_validator("active_from", "active_until", mode="before")
+    @classmethod
+    def _day(cls, v: object) -> str:
+        import datetime as dt
+
+        if v in (None, ""):
+            return ""
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        try:
+            return dt.date.fromisoformat(str(v).strip()).isoformat()
+        except ValueError:
+            raise ValueError(f"日期「{v}」不对，请写成 YYYY-MM-DD（这一天要存在）") from None
 
     @field_validator("type")
     @classmethod
@@ -96,7 +114,19 @@ class PersonaIn(_Strict):
 
 def _group(g: GroupIn) -> Group:
     slots = [Slot(s.time, s.content_type) for s in g.slots] or [Slot(t, c) for t, c in DEFAULT_SLOTS[g.type]]
-    return Group(g.name, g.type, g.positioning, tuple(sorted(slots, key=lambda s: s.time)), g.about)
+    if g.active_from and g.active_until and g.active_until < g.active_from:
+        raise ValueError(f"群「{g.name}」的 active_until 早于 active_from")
+    return Group(
+        g.name,
+        g.type,
+        g.positioning,
+        tuple(sorted(slots, key=lambda s: s.time)),
+        g.about,
+        g.nickname,
+        g.active_from,
+        g.active_until,
+        g.moves_to,
+    )
 
 
 def persona_from_mapping(data: object, source: str = "") -> Persona:
@@ -114,6 +144,14 @@ def persona_from_mapping(data: object, source: str = "") -> Persona:
         elif err["type"] == "missing":
             msg = "缺少必填项"
         raise InputError(msg, file=source, column=where) from None
+    try:
+        groups = tuple(_group(g) for g in p.groups)
+    except ValueError as exc:
+        raise InputError(str(exc), file=source, column="groups") from None
+    names = {g.name for g in groups}
+    for g in groups:
+        if g.moves_to and g.moves_to not in names:
+            raise InputError(f"群「{g.name}」的 moves_to「{g.moves_to}」不在人设的群里", file=source, column="groups")
     return Persona(
         name=p.name,
         brand=p.brand,
@@ -126,7 +164,7 @@ def persona_from_mapping(data: object, source: str = "") -> Persona:
         tone=tuple(p.tone),
         taboo=tuple(p.taboo),
         intro=Intro(**p.intro.model_dump()),
-        groups=tuple(_group(g) for g in p.groups),
+        groups=groups,
         internal=tuple(p.internal),
     )
 

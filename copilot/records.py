@@ -46,6 +46,19 @@ class Group:
     """The daily rhythm, sorted by time."""
     about: str = ""
     """One line for members about what the group is (positioning is for the operator only)."""
+    nickname: str = ""
+    """The nickname format new members are asked to use, e.g. 城市-昵称 (empty: by group type)."""
+    active_from: str = ""
+    """ISO date the group opens (empty: always open)."""
+    active_until: str = ""
+    """ISO date the group closes (a 快闪群 is dissolved after it)."""
+    moves_to: str = ""
+    """The group members should move to when this one closes."""
+
+    def open_on(self, day: object) -> bool:
+        """True when the group exists on that day (ISO strings compare as dates)."""
+        d = str(day)
+        return (not self.active_from or d >= self.active_from) and (not self.active_until or d <= self.active_until)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,30 @@ CLICHES: tuple[tuple[str, str, str], ...] = (
     (r"随着[^，。！]{2,20}的(?:不断)?(?:发展|普及|提高|进步)[，,]", "", "删去「随着……的发展」"),
     (r"(?:首先|其次|再次)[，,、]", "", "删去「首先/其次」式提纲腔"),
     (r"(?:^|(?<=[。！？\n；;：:]))最后[，,]", "", "删去「最后，」"),
-    (r"(?:总之|综上所述|总而言之|总的来说|总结一下)[，,：:]", "说白了，", "把总结腔换成口语"),
+    (r"(?:^|(?<=\n))(?:总之|综上所述|总而言之|总的来说|总结一下)[，,：:]\s*", "", "删去段首的总结腔"),
+    (r"(?:总之|综上所述|总而言之|总的来说|总结一下)[，,：:]", "一句话，", "把总结腔换成口语"),
+    (r"我们很高兴地(?:宣布|告诉大家|通知大家)[，,：:]?", "跟大家说个好消息：", "「我们很高兴地宣布」换成口语"),
+    (
+        r"(?:非常|衷心|真诚地?)?感谢(?:大家|各位|您|你们)(?:一直以来|长期以来|一直)(?:的|对我们的)?(?:支持|信任|陪伴|厚爱)(?:与|和)?(?:支持|信任|陪伴|厚爱)?",
+        "谢谢大家一直捧场",
+        "「感谢大家一直以来的支持」换成口语",
+    ),
+    (r"充实而(?:又)?有意义", "挺充实", "「充实而有意义」换成口语"),
+    (r"这是一个不容错过的(?:绝佳|难得的?)?机会", "机会难得，别错过", "「不容错过的绝佳机会」换成口语"),
+    (r"不容错过", "别错过", "「不容错过」换成「别错过」"),
+    (r"(?:绝佳|难得的)机会", "好机会", "「绝佳机会」换成「好机会」"),
+    (r"开启(?:一段|一场|全新的)?(?:[^，。！]{0,6}的)?([^，。！的]{1,4})之旅", r"一起\1", "「开启……之旅」换成口语"),
+    (r"届时[，,]?", "到时候", "「届时」换成「到时候」"),
+    (r"莅临", "来", "「莅临」换成「来」"),
+    (r"广大", "", "删去「广大」"),
+    (r"保驾护航", "帮你把关", "「保驾护航」换成口语"),
+    (r"敬请期待", "等我消息", "「敬请期待」换成口语"),
+    (r"敬请", "请", "「敬请」换成「请」"),
+    (r"别开生面的", "特别的", "「别开生面」换成「特别」"),
+    (r"精彩的分享", "干货", "「精彩的分享」换成口语"),
+    (r"诚挚(?:地)?邀请", "欢迎", "「诚挚邀请」换成「欢迎」"),
+    (r"(?:非常|衷心|十分)感谢", "谢谢", "「非常感谢」换成「谢谢」"),
+    (r"需要注意以下几点[：:]", "记住这几条：", "「需要注意以下几点」换成口语"),
     (r"(?:值得注意的是|需要注意的是|值得一提的是)[，,：:]?", "特别提醒一句，", "把「值得注意的是」换成口语"),
     (r"(?:众所周知|毋庸置疑|不言而喻)[，,]", "", "删去「众所周知」类套话"),
     (r"与此同时[，,]", "同时，", "「与此同时」换成「同时」"),
@@ -55,6 +78,10 @@ CLICHES: tuple[tuple[str, str, str], ...] = (
 )
 # Formal written-register words and what a person would type instead.
 PLAIN_WORDS: tuple[tuple[str, str], ...] = (
+    ("我们将为大家", "我们给大家"),
+    ("将为大家带来", "给大家带来"),
+    ("我们将", "我们要"),
+    ("举办", "办"),
     ("能够有效", "能"),
     ("有效地", ""),
     ("能够", "能"),
@@ -94,6 +121,11 @@ AI_CLICHE_WORDS = (
     "值得一提的是",
 )
 _GENERIC_ADDRESS = re.compile(r"^(?:亲爱的)?(?:大家好|各位朋友|各位用户|亲爱的朋友们|朋友们|大家)[，,！!]?")
+# Greetings and address forms at the very start ("亲爱的各位茶友，大家好！"): all go, the persona's one comes back.
+_LEADING_HELLO = re.compile(
+    r"^\s*(?:(?:亲爱的|尊敬的)[^，,！!。]{0,8}[，,！!]?\s*|各位[^，,！!。]{0,6}[，,！!]?\s*|(?:大家|你们|各位|[^，,！!。\n]{1,5}们)好[呀啊]?[！!，,。～~]?\s*"
+    r"|(?:大家|朋友们|家人们|宝子们|姐妹们|同学们)[，,！!]\s*)+"
+)
 _MARKDOWN = ((re.compile(r"\*\*(.+?)\*\*"), r"\1"), (re.compile(r"^#{1,6}\s*", re.M), ""))
 
 
@@ -197,29 +229,33 @@ def rewrite(
     body = re.sub(r"(?:说白了|特别提醒一句)，\s*(?=$|\n)", "", body, flags=re.M)
     address = profile.address_forms[0] if profile.address_forms else ""
     if address:
-        body, n = _GENERIC_ADDRESS.subn(f"{address}，", body, count=1)
-        if n:
-            changes.append(f"称呼改为「{address}」")
+        forms = "|".join(map(re.escape, profile.address_forms))
+        hello = re.compile(rf"{_LEADING_HELLO.pattern}|^\s*(?:(?:{forms})[，,！!]?\s*(?:好[呀啊]?[！!，,]?\s*)?)+")
+        body, n = hello.subn("", body, count=1)
+        body, n2 = hello.subn("", body, count=1)  # "茶友们，亲爱的各位茶友，大家好！" needs two passes
+        if n or n2:
+            body = f"{address}，{body.lstrip('，,！! ')}"
+            changes.append(f"开头的多个问候和称呼合成一个「{address}」")
         elif not any(a in body[:24] for a in profile.address_forms) and not _restore(body[:8], spans).startswith("【"):
             body = f"{address}，{body}"
             changes.append(f"开头加上称呼「{address}」")
         body = re.sub(r"(?<![\u4e00-\u9fff])大家(?=[，,好])", address, body)
+    if "您" in body and not any("您" in a for a in profile.address_forms):
+        body = body.replace("您们", "你们").replace("您", "你")
+        changes.append("「您」换成人设平时说的「你」")
 
     if not light:
         body = _rhythm(body, profile, changes)
         body = _particles_and_marks(body, profile, changes)
     body = _emoji(body, profile, changes)
 
-    if not light and profile.catchphrases and not any(c in body for c in profile.catchphrases) and cjk_len(body) > 60:
-        sayings = tuple(c for c in profile.catchphrases if "，" in c or "," in c) or profile.catchphrases
-        phrase = _pick(sayings, original)
-        body = f"{body}\n{phrase}"
-        changes.append(f"加入口头禅「{phrase}」")
+    # no catchphrase is bolted on: it goes in only where it fits a sentence, which rules cannot tell
     out = _restore(body, spans)
     if sign and profile.signoff and profile.signoff not in out:
         out = f"{out}\n{profile.signoff}"
         changes.append("补上落款")
     out = re.sub(r"[，,]{2,}", "，", out)
+    out = re.sub(r"(一起|一下|一定)\1", r"\1", out)
     out = re.sub(rf"({EMOJI.pattern})\1+", r"\1", out)  # the same emoji twice in a row reads as a glitch
     out = re.sub(r"^[，,\s]+", "", out, flags=re.M)
     return Rewrite(original, out, tuple(dict.fromkeys(changes)), facts_preserved(original, out))
@@ -232,7 +268,14 @@ def _rhythm(body: str, profile: VoiceProfile, changes: list[str]) -> str:
     split = 0
     for piece in re.split(r"(?<=[。！？～\n])", body):
         if cjk_len(piece) > limit and "，" in piece:
-            commas = [i for i, ch in enumerate(piece) if ch == "，"]
+            commas = [
+                i
+                for i, ch in enumerate(piece)
+                if ch == "，" and not re.match(r"(?:如|比如|例如|像|包括|等|尤其)", piece[i + 1 :])
+            ] or [len(piece)]
+            if commas == [len(piece)]:
+                out.append(piece)
+                continue
             mid = min(commas, key=lambda i: abs(i - len(piece) / 2))
             piece = piece[:mid] + "。" + piece[mid + 1 :]
             split += 1

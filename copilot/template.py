@@ -160,24 +160,59 @@ def render(content_type: str, variables: dict, salt: int) -> tuple[str, str]:
     return re.sub(r"\n{2,}", "\n", text), tpl.label
 
 
-def topic_parts(topic_type: str, index: int, persona: Persona, event: str = "") -> dict[str, object]:
-    """Opening, follow-ups and summary for the index-th template topic of a type."""
+def topic_parts(
+    topic_type: str, index: int, persona: Persona, event: str = "", story: str = "", group: str = ""
+) -> dict[str, object]:
+    """Opening, follow-ups and summary (whole posts) for the index-th template topic of a type."""
     bank = topic_bank()[topic_type]
-    industry = re.split(r"[/／、,，]", persona.industry)[0].strip() if persona.industry else ""
     variables = {
-        "industry": industry or persona.brand or "这件事",
+        "industry": persona.industry.strip() or persona.brand or "这件事",  # the whole field, never cut
         "brand": persona.brand or persona.name,
         "name": persona.name,
         "address": persona.address_form[0] if persona.address_form else "大家",
-        "event": event or "最近的新闻",
+        "e1": persona.emoji[index % len(persona.emoji)] if persona.emoji else "",
+        "event": event.strip().rstrip("。！!") or "最近的新闻",
+        "story": story or persona_story(persona),
+        "group": group or (persona.groups[0].name if persona.groups else "咱们群"),
     }
     openings, follows, sums = bank["openings"], bank["follow_ups"], bank["summaries"]
     return {
         "opening": render_template(openings[index % len(openings)], **variables),
-        "follow_ups": [render_template(follows[(index + k) % len(follows)], **variables) for k in range(2)],
+        "follow_ups": [render_template(follows[(index + k) % len(follows)], **variables) for k in range(3)],
         "summary": render_template(sums[index % len(sums)], **variables),
         "guide": render_template(bank["guide"], **variables),
+        "count": len(openings),
     }
+
+
+def persona_story(persona: Persona) -> str:
+    """A first-person paragraph from the persona's own intro, for when no past story fits."""
+    who = persona.intro.who.strip()
+    if not who:
+        return f"我是{persona.name}，做{persona.industry or persona.brand or '这一行'}好些年了。"
+    if who.startswith(persona.name):
+        who = "我是" + who
+    return who if who.endswith(("。", "！", "～")) else who + "。"
+
+
+def story_of(text: str, persona: Persona) -> str:
+    """The longest whole, evergreen, question-free paragraph of a masked past post (a story to retell), or ''."""
+    best = ""
+    for para in core_of(text, persona).splitlines():
+        para = para.strip()
+        if (
+            20 <= len(para) <= 160
+            and not PLACEHOLDER.search(para)
+            and "？" not in para
+            and "?" not in para
+            and not _DANGLING.match(para)
+            and not re.match(r"^(?:我的是|我先说|我先来|我的话|我也是|哈哈)", para)
+            and not _GREETING.search(para)
+            and not re.match(r"^\s*(?:[·•\-—*]|\d{1,2}[.、)）])", para)
+            and len(para) > len(best)
+        ):
+            best = para
+    return best
 
 
 STAGE_TIMING = {"预热造势": "活动前 2-3 天", "进人拉升": "活动前 1 天到开始前", "集中爆破": "活动当天、开始那一刻起"}
@@ -202,7 +237,9 @@ def scripts(directory: Path = TEMPLATE_DIR) -> dict:
 
 def nickname_format(group: Group) -> str:
     """The nickname ritual for a group (学习群 add the cohort so teachers can find people)."""
-    return "期数-城市-昵称（例：9期-昆明-小雨）" if group.type == "学习群" else "城市-昵称（例：杭州-小周）"
+    if group.nickname:
+        return group.nickname
+    return "期数-城市-昵称（例：3期-杭州-小周）" if group.type == "学习群" else "城市-昵称（例：杭州-小周）"
 
 
 # What members may read about a group when the persona file gives no `about` line (never the positioning).

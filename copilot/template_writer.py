@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 import yaml
@@ -12,6 +12,7 @@ from copilot import template as tpl
 from copilot.calendar import Active
 from copilot.profile import VoiceProfile
 from copilot.prompts import render_template
+from copilot.records import Persona
 from copilot.rewrite import rewrite
 from copilot.tokens import count_tokens
 from copilot.writers import DraftContext, Example, TopicText, Written
@@ -29,6 +30,53 @@ def _key_fact(facts: str) -> str:
     """The first clause of an entry's facts (verbatim), for short reminders."""
     first = re.split(r"(?<=[；;。])", facts.strip(), maxsplit=1)[0].strip()
     return first.rstrip("；;") + ("。" if first and first[-1] not in "。！？" else "") if first else ""
+
+
+def first_person(persona: Persona) -> Callable[[str], str]:
+    """Turn the persona's third-person intro fields into first person: 阿禾挨个回 → 我挨个回, 阿禾爸 → 我爸."""
+    name = re.escape(persona.name)
+
+    def convert(text: str) -> str:
+        text = (text or "").strip()
+        if not text:
+            return ""
+        if re.match(rf"^{name}[，,、\s]", text):
+            text = "我是" + text
+        return re.sub(rf"(?<!我是)(?<!「){name}(?![」·])", "我", text)
+
+    return convert
+
+
+def _sentence(text: str) -> str:
+    text = (text or "").strip()
+    return text if not text or text[-1] in "。！～!" else text + "。"
+
+
+def _clause(text: str, name: str) -> str:
+    """The first clause of a field, without a leading 我是<name>, never cut inside brackets."""
+    text = re.sub(rf"^我是{re.escape(name)}[，,、\s]*", "", (text or "").strip())
+    depth, out = 0, []
+    for ch in text:
+        if ch in "（(「《【":
+            depth += 1
+        elif ch in "）)」》】":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and ch in "。！；;，,":
+            break
+        out.append(ch)
+    return "".join(out).strip()
+
+
+def _title(opening: str, ctx: DraftContext) -> str:
+    """A short name for a topic: its question."""
+    questions = re.findall(r"[^。！？\n]*？", opening)
+    if questions:
+        title = questions[-1]
+    else:
+        lines = [ln for ln in opening.splitlines() if ln.strip()]
+        title = re.split(r"[。！～]", lines[-1])[0] if lines else ctx.topic_type
+    title = re.sub(r"^(?:你呢|那你呢|那么)[？，]?", "", title.strip("，。 "))
+    return title[:30] or ctx.topic_type
 
 
 def activity_variables(ctx: DraftContext, act: Active) -> dict:
@@ -82,6 +130,8 @@ class TemplateWriter:
 
     def slot(self, ctx: DraftContext) -> Written:
         """A day slot: an activity post from the calendar, or a post built on a masked evergreen example."""
+        if ctx.extra.get("farewell"):
+            return self._farewell(ctx)
         if ctx.activity is not None:
             return self._activity(ctx, ctx.activity)
         assert ctx.group is not None and ctx.date is not None
@@ -100,16 +150,37 @@ class TemplateWriter:
             variables.update(ex_core=ctx.notes.strip())
         if ctx.content_type == "话题":
             topic_type = ctx.topic_type or "社群自带"
-            parts = tpl.topic_parts(topic_type, salt, ctx.persona)
+            story = next((s for s in (tpl.story_of(e.text, ctx.persona) for e in fresh) if s), "")
+            parts = tpl.topic_parts(topic_type, salt, ctx.persona, story=story, group=ctx.group.name)
             variables.update(topic_type=topic_type, topic_opening=parts["opening"], topic_follow=parts["follow_ups"][0])  # type: ignore[index]
         text, label = tpl.render(ctx.content_type, variables, salt)
         text, changes = self._voice(text)
         return Written(text, label, (primary.id,) if primary else (), count_tokens(text), 0, changes)
 
+    def _farewell(self, ctx: DraftContext) -> Written:
+        assert ctx.group is not None and ctx.date is not None
+        g, p = ctx.group, ctx.persona
+        close_when = "今天" if g.active_until == ctx.date.isoformat() else "明天"
+        tfile = tpl.load_template("告别")
+        variables = {
+            "address": p.address_form[0] if p.address_form else "大家",
+            "e1": p.emoji[0] if p.emoji else "",
+            "close_when": close_when,
+            "moves_to": g.moves_to,
+        }
+        text = render_template(tfile.variants[ctx.index % len(tfile.variants)], **variables)
+        text, changes = self._voice(re.sub(r"\n{2,}", "\n", text))
+        return Written(text, tfile.label, (), count_tokens(text), 0, changes)
+
     def _activity(self, ctx: DraftContext, act: Active) -> Written:
         bank = activity_templates()
         stage = act.stage if act.stage in bank else "进行中"
-        options = bank["公告"] if ctx.content_type == "公告" else bank[stage]
+        if ctx.extra.get("preview"):
+            options = bank["明天"]
+        elif ctx.content_type == "公告":
+            options = bank["公告"]
+        else:
+            options = bank[stage]
         variables = activity_variables(ctx, act)
         text = render_template(options[ctx.extra.get("nth", ctx.index) % len(options)], **variables)
         if ctx.notes.strip():  # the operator's facts for today win over the calendar's
@@ -126,23 +197,40 @@ class TemplateWriter:
     # ---------------------------------------------------------------- intro
 
     def intro(self, ctx: DraftContext) -> Written:
-        """完整版 / 欢迎版 / 名片版 from the persona's four intro facts."""
+        """完整版 (who, brand, value, trust as whole first-person sentences), 欢迎版 (nickname + rules), 名片版."""
         p = ctx.persona
-
-        def first(s: str) -> str:
-            head = re.split(r"[。！；]", s)[0] if s else ""
-            return re.sub(rf"^(我是)?{re.escape(p.name)}[，,、\s]*", "", head)
-
+        first = first_person(p)
+        who = first(p.intro.who) or f"我是{p.name}。"
+        who = re.sub(rf"^我是{re.escape(p.name)}[，,、\s]*", "", who) if who.startswith(f"我是{p.name}") else who
+        brand = first(p.intro.brand)
+        if brand and p.brand and not brand.startswith(p.brand):
+            brand = f"我在做「{p.brand}」：{brand}"
+        elif not brand and p.brand:
+            brand = f"我在做「{p.brand}」。"
+        value = first(p.intro.value)
+        if value:
+            value = (
+                f"在群里，我{value}"
+                if re.match(r"^(?:帮|陪|教|带|给|分享|每天|和|跟)", value)
+                else f"在群里你能得到的：{value}"
+            )
+        trust = first(p.intro.trust)
+        if trust:
+            if re.match(r"^(?:和|跟|与|从|坚持|已经|一直|累计)", trust):
+                trust = "我" + trust
+            trust = trust if trust.startswith(("我", "为什么")) else f"为什么可以放心交给我？{trust}"
         variables = {
             "persona": p,
             "address": p.address_form[0] if p.address_form else "大家",
             "e1": p.emoji[0] if p.emoji else "",
-            "who": p.intro.who,
-            "brand_line": p.intro.brand or (f"我在做「{p.brand}」。" if p.brand else ""),
-            "value": p.intro.value,
-            "trust": p.intro.trust,
-            "who_short": first(p.intro.who) or (f"{p.brand}主理人" if p.brand else "群主"),
-            "value_short": (first(p.intro.value) + "。") if p.intro.value else "",
+            "who": _sentence(who.lstrip("，,")),
+            "brand_line": _sentence(brand),
+            "value_line": _sentence(value),
+            "trust_line": _sentence(trust),
+            "who_short": f"{p.brand}的主理人" if p.brand else (_clause(first(p.intro.who), p.name) or "群主"),
+            "value_short": _clause(first(p.intro.value), p.name),
+            "brand_role": f"{p.brand}主理人" if p.brand else (p.industry or "群主"),
+            "nickname": tpl.nickname_format(ctx.group) if ctx.group else "城市-昵称",
         }
         tfile = tpl.load_template("intro")
         text = render_template(tfile.variants[ctx.variant], **variables)
@@ -155,26 +243,24 @@ class TemplateWriter:
     # ---------------------------------------------------------------- topics
 
     def topics(self, ctx: DraftContext) -> tuple[list[TopicText], Written]:
-        """ctx.n topics from the topic bank; the host goes first with a timeless line of a past topic."""
+        """Whole-post topics from the topic bank; 情怀共鸣 / 成长经历 retell one whole story of the persona's own."""
         out: list[TopicText] = []
         sources: list[str] = []
-        examples = list(ctx.examples)
-        for i in range(ctx.n):
-            parts = tpl.topic_parts(ctx.topic_type, i, ctx.persona, ctx.event)
+        stories = [(e.id, tpl.story_of(e.text, ctx.persona)) for e in ctx.examples]
+        stories = [(i, s) for i, s in stories if s] or [("", tpl.persona_story(ctx.persona))]
+        group = ctx.group.name if ctx.group else ""
+        count = int(tpl.topic_parts(ctx.topic_type, 0, ctx.persona, ctx.event)["count"])  # type: ignore[call-overload]
+        for i in range(min(ctx.n, count)):
+            sid, story = stories[i % len(stories)]
+            parts = tpl.topic_parts(ctx.topic_type, i, ctx.persona, ctx.event, story, group)
             opening = str(parts["opening"])
-            for k in range(len(examples)):
-                candidate = examples[(i + k) % len(examples)]
-                lead = tpl.lead_of(tpl.core_of(candidate.text, ctx.persona), i)
-                if lead and "？" not in lead:
-                    opening = f"{opening}\n我先说说我的：{lead}"
-                    sources.append(candidate.id)
-                    break
-            voiced = rewrite(opening, self.profile, protect=self.protect, sign=False).text
-            summary = rewrite(str(parts["summary"]), self.profile, protect=self.protect, sign=False).text
-            title = re.split(r"[？?。！]", str(parts["opening"]))[0][:24]
-            out.append(TopicText(title, voiced, tuple(parts["follow_ups"]), summary))  # type: ignore[arg-type]
+            if "{{ story }}" in str(tpl.topic_bank()[ctx.topic_type]["openings"][i % count]) and sid:
+                sources.append(sid)
+            title = _title(opening, ctx)
+            out.append(TopicText(title, opening, tuple(parts["follow_ups"]), str(parts["summary"])))  # type: ignore[arg-type]
         text = "\n".join(t.opening for t in out)
-        return out, Written(text, "tpl_topics@1", tuple(dict.fromkeys(sources)), count_tokens(text))
+        label = f"tpl_topics@{tpl.topic_bank().get('version', 1)}"
+        return out, Written(text, label, tuple(dict.fromkeys(sources)), count_tokens(text))
 
     # ---------------------------------------------------------------- scripts and rewrite
 

@@ -209,8 +209,10 @@ def clean_completion(text: str) -> str:
     return text.strip('"“”')
 
 
-def finish(written: Written) -> Written:
-    """Rules every output keeps: editor notes move out of the text into `note`; blank runs and stray marks go."""
+def finish(written: Written, persona: Persona | None = None) -> Written:
+    """Rules every output keeps: editor notes move out of the text into `note`; the persona rules of rules.py."""
+    from copilot.rules import enforce
+
     text = written.text
     notes = [written.note] if written.note else []
     for m in _EDITOR_NOTE.finditer(text):
@@ -220,6 +222,8 @@ def finish(written: Written) -> Written:
     text = re.sub(r"\n{3,}", "\n\n", text)
     text = re.sub(r"。，|，。", "。", text)
     text = re.sub(r"，{2,}", "，", text)
+    if persona is not None:
+        text = enforce(text, persona)
     return Written(
         text.strip(),
         written.prompt,
