@@ -9,6 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
+from copilot.chatlog import FORMATS as CHAT_FORMATS
 from copilot.draft import SCRIPT_KINDS, TEMPLATE_MODEL, Draft, rewrite_result
 from copilot.errors import CopilotError, InputError
 from copilot.ingest import summary
@@ -105,6 +106,29 @@ def cmd_stats(svc: Services, args: argparse.Namespace) -> int:
         print(f"{title}：")
         for name, n in stats[key].items():
             print(f"  {name}\t{n}")
+    return 0
+
+
+def cmd_import_chat(svc: Services, args: argparse.Namespace) -> int:
+    result = svc.import_chat(
+        Path(args.file),
+        args.ip,
+        fmt=args.format,
+        group=args.group or "",
+        window=args.window,
+        since=_date(args.since) if args.since else None,
+        progress=None if args.json else _Bar(),
+    )
+    if args.json:
+        _dump([p.as_dict() for p in result.posts])
+        return 0
+    print(result.summary())
+    for p in sorted(result.posts, key=lambda p: -p.to_post().engagement)[:5]:
+        m = p.as_dict()["metrics"]
+        print(
+            f"  {p.time:%m-%d %H:%M} [{p.content_type}] 回复 {m['replies']} · {m['repliers']} 人 · 引用 {m['quotes']}"
+            f" · 报名 {m['signups']}：{p.text[:40].replace(chr(10), ' ')}"
+        )
     return 0
 
 
@@ -320,6 +344,16 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--boost", type=float, default=0.0, help="按互动表现加权（0-1）")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_search)
+
+    s = sub.add_parser("import-chat", help="导入群聊导出记录：IP 的消息成为往期帖子（带回复、报名等互动数据）")
+    s.add_argument("file", help="chatlog JSON/CSV、PyWxDump CSV、留痕 CSV 或企业微信会话存档 JSONL")
+    s.add_argument("--format", default="auto", choices=("auto", *CHAT_FORMATS), help="导出工具（默认自动识别）")
+    s.add_argument("--ip", required=True, help="IP 本人：发送者编号、群昵称，或 self（导出者本人）")
+    s.add_argument("--group", help="群名：选导出里的一个群，或给只有一个群的导出起名")
+    s.add_argument("--window", type=int, default=60, help="帖子之后统计互动的分钟数（到 IP 下一条帖子为止）")
+    s.add_argument("--since", help="只导入这一天（YYYY-MM-DD）及以后的消息")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_import_chat)
 
     s = sub.add_parser("stats", help="按类型统计知识库")
     s.add_argument("--json", action="store_true")

@@ -112,3 +112,25 @@ class KnowledgeStore:
         res = self.collection.query(query_texts=[query], n_results=n, where=where or None, include=["distances"])
         distances = res["distances"] or [[]]
         return list(zip(res["ids"][0], distances[0], strict=False))
+
+    def refresh_metrics(self, posts: list[Post]) -> int:
+        """For posts already stored, overwrite only their metrics when they changed (no re-embedding);
+        other fields (an operator's corrected type) stay. Returns how many were updated."""
+        changed_ids: list[str] = []
+        changed_meta: list[dict[str, str | int]] = []
+        for start in range(0, len(posts), 500):
+            chunk = {p.id: p for p in posts[start : start + 500]}
+            got = self.collection.get(ids=list(chunk), include=["metadatas"])
+            for pid, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
+                new = chunk[pid].metrics
+                if any(int(meta.get(m, 0) or 0) != v for m, v in new.items()):  # type: ignore[arg-type]
+                    changed_ids.append(pid)
+                    changed_meta.append({**{k: v for k, v in meta.items() if isinstance(v, (str, int))}, **new})
+        for start in range(0, len(changed_ids), 500):
+            self.collection.update(
+                ids=changed_ids[start : start + 500],
+                metadatas=changed_meta[start : start + 500],  # type: ignore[arg-type]
+            )
+        if changed_ids:
+            self._version += 1
+        return len(changed_ids)
