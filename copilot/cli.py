@@ -97,10 +97,14 @@ def cmd_search(svc: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_stats(svc: Services, args: argparse.Namespace) -> int:
-    stats = svc.stats()
+    stats: dict = dict(svc.stats(args.group))
+    if args.group:
+        stats.update(svc.rhythm(args.group))
     if args.json:
         _dump(stats)
         return 0
+    if args.group:
+        _print_rhythm(stats)
     print(f"知识库共 {svc.store.count()} 条")
     for title, key in (("按内容类型", "content_type"), ("按话题类型", "topic_type"), ("按群", "group")):
         print(f"{title}：")
@@ -130,6 +134,22 @@ def cmd_import_chat(svc: Services, args: argparse.Namespace) -> int:
             f" · 报名 {m['signups']}：{p.text[:40].replace(chr(10), ' ')}"
         )
     return 0
+
+
+def _print_rhythm(data: dict) -> None:
+    hours = data["active_hours"]
+    top = max(hours.values()) or 1
+    print(
+        f"群数据：{data['first_day']} ~ {data['last_day']}，每天 {data['messages_per_day']} 条成员消息，"
+        f"{data['active_members']} 位成员说过话"
+    )
+    slot_hours = {int(s["time"][:2]) for s in data["slots"]}
+    for h in range(24):
+        mark = " ← 时段" if h in slot_hours else ""
+        print(f"  {h:02d} 点 {'█' * round(20 * hours[str(h)] / top):<20} {hours[str(h)]}{mark}")
+    for s in data["slots"]:
+        if s.get("reason"):
+            print(f"建议：{s['reason']}")
 
 
 def _date(value: str | None) -> dt.date:
@@ -355,7 +375,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_import_chat)
 
-    s = sub.add_parser("stats", help="按类型统计知识库")
+    s = sub.add_parser("stats", help="按类型统计知识库；--group 另给群数据（活跃时段、每天消息数、建议时段）")
+    s.add_argument("--group", help="群名：只统计这个群，并给出从聊天记录算出的群节奏")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_stats)
 

@@ -468,3 +468,107 @@ def run_eval(svc: Services, suite: str, progress=None) -> tuple[str, str | None,
         f"| 用例 | 输出 | 人设分 | AI 味 | 结果 | 未通过 |\n|---|---|---|---|---|---|\n{rows}"
     )
     return md, str(paths["png"]), str(paths["html"])
+
+
+# ---------------------------------------------------------------- 群数据
+
+CHAT_UPLOADS = (".json", ".jsonl", ".csv")
+
+
+def import_chat(
+    svc: Services,
+    path: str | None,
+    ip: str,
+    group: str = "",
+    window: float = 60,
+    since: str = "",
+    progress=None,  # noqa: ANN001 - any (label, done, total) callable
+) -> tuple[str, list[list[object]]]:
+    """Import a chat export; returns (summary, rows of the IP's posts: time, type, replies, repliers, quotes, signups, text)."""
+    if not path:
+        return "请先选择聊天记录导出文件。", []
+    p = Path(path)
+    if p.suffix.lower() not in CHAT_UPLOADS:
+        return f"文件 {p.name}：不支持的类型，支持 {' '.join(CHAT_UPLOADS)}", []
+    try:
+        since_day = dt.date.fromisoformat(since.strip()) if since and since.strip() else None
+    except ValueError:
+        return f"日期「{since}」格式不对，请写成 2026-11-01", []
+    try:
+        result = svc.import_chat(
+            p,
+            ip or "",
+            group=(group or "").strip(),
+            window=int(window or 60),
+            since=since_day,
+            progress=progress,
+            display_name=p.name,
+        )
+    except Exception as exc:  # noqa: BLE001 - shown to the operator
+        return friendly(exc), []
+    rows = [
+        [f"{c.time:%Y-%m-%d %H:%M}", c.group, c.content_type, c.replies, c.repliers, c.quotes, c.signups, c.text]
+        for c in result.posts
+    ]
+    return result.summary(), rows
+
+
+def group_data(svc: Services, group: str) -> dict:
+    """Everything the 群数据 view shows for a group: hours, slots, engagement by type, top posts, suggestions."""
+    from copilot.rhythm import active_hours
+
+    if not group:
+        return {"summary": "请选择一个群", "hours": [], "by_type": [], "by_topic": [], "top": [], "advice": ""}
+    data = svc.rhythm(group)
+    slot_hours = {int(s["time"][:2]): s for s in data["slots"]}
+    active = set(active_hours(data["active_hours"]))
+    hours = [
+        [
+            f"{h:02d}",
+            data["active_hours"][str(h)],
+            "有时段" if h in slot_hours else ("活跃时段" if h in active else "其他"),
+        ]
+        for h in range(24)
+    ]
+    posts = [p for p in svc.retriever.all_posts() if p.group == group and p.content_type != DOC_TYPE]
+
+    def table(key: str) -> list[list[object]]:
+        buckets: dict[str, list] = {}
+        for p in posts:
+            name = getattr(p, key)
+            if name:
+                buckets.setdefault(name, []).append(p)
+        rows = [
+            [
+                name,
+                len(ps),
+                round(sum(p.replies for p in ps) / len(ps), 1),
+                round(sum(p.repliers for p in ps) / len(ps), 1),
+                round(sum(p.signups for p in ps) / len(ps), 1),
+                round(sum(p.engagement for p in ps) / len(ps), 1),
+            ]
+            for name, ps in buckets.items()
+        ]
+        return sorted(rows, key=lambda r: -float(r[5]))
+
+    top = sorted(posts, key=lambda p: -p.engagement)[:10]
+    advice = [f"- {s['reason']}" for s in data["slots"] if s.get("reason")]
+    if not data["days"]:
+        summary = f"「{group}」还没有导入聊天记录：上传一份导出文件，就能看到群里的活跃时段。"
+    else:
+        summary = (
+            f"**{group}**：{data['first_day']} ~ {data['last_day']}（{data['days']} 天），每天 **{data['messages_per_day']}** "
+            f"条成员消息，**{data['active_members']}** 位成员说过话；活跃时段："
+            + ("、".join(f"{h} 点" for h in sorted(active)) or "—")
+        )
+    return {
+        "summary": summary,
+        "hours": hours,
+        "by_type": table("content_type"),
+        "by_topic": table("topic_type"),
+        "top": [
+            [p.date, p.content_type, p.replies, p.repliers, p.quotes, p.signups, round(p.engagement), p.text[:60]]
+            for p in top
+        ],
+        "advice": "\n".join(advice) if advice else ("现在的时段都落在群里有人说话的时间。" if data["days"] else ""),
+    }

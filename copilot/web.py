@@ -341,6 +341,81 @@ def _knowledge_tab(svc: Services, group_pickers: list[gr.Dropdown]):  # noqa: AN
         return refresh, [counts, chart, top]
 
 
+def _chat_tab(svc: Services) -> None:
+    with gr.Tab("群数据", id="chat"):
+        gr.Markdown(
+            "上传群聊导出记录（chatlog JSON/CSV、PyWxDump CSV、留痕 CSV、企业微信会话存档 JSONL，自动识别）。"
+            "IP 的每条消息成为往期帖子，带上之后成员的回复、回复人数、引用回复和接龙报名；成员消息按小时统计成群的节奏。"
+        )
+        with gr.Row():
+            file = gr.File(label="聊天记录导出文件", file_types=list(h.CHAT_UPLOADS), elem_id="chat-file")
+            with gr.Column():
+                ip = gr.Textbox(
+                    label="IP 本人（发送者编号、群昵称，或 self＝导出者本人）", value="self", elem_id="chat-ip"
+                )
+                cgroup = gr.Textbox(label="群名（可选：选导出里的一个群，或给群起名）", elem_id="chat-group")
+                with gr.Row():
+                    window = gr.Number(label="统计窗口（分钟）", value=60, precision=0)
+                    since = gr.Textbox(label="只导入此日期以后（可选）", placeholder="2026-11-01")
+        go = gr.Button("导入聊天记录", variant="primary", elem_id="chat-import")
+        result = gr.Textbox(label="导入结果", lines=2, interactive=False, elem_id="chat-result")
+        posts = gr.Dataframe(
+            headers=["时间", "群", "类型", "回复", "回复人数", "引用", "报名", "内容"],
+            label="IP 的帖子与互动（内容类型是猜的，可在知识库重新导入修改）",
+            interactive=False,
+            wrap=True,
+            max_height=320,
+        )
+        gr.Markdown("### 群的节奏")
+        with gr.Row():
+            pick = gr.Dropdown(_groups(svc) or svc.activity.groups(), label="群", allow_custom_value=True, scale=3)
+            show = gr.Button("查看", scale=1, elem_id="chat-show")
+        summary = gr.Markdown(elem_id="chat-summary")
+        chart = gr.BarPlot(
+            x="小时", y="成员消息", color="标记", title="各小时成员消息数（标出了当前时段）", label="活跃时段", sort="x"
+        )
+        advice = gr.Markdown(elem_id="chat-advice")
+        with gr.Row():
+            by_type = gr.Dataframe(
+                headers=["内容类型", "帖子数", "平均回复", "平均回复人数", "平均报名", "平均互动分"],
+                label="按内容类型的互动",
+                interactive=False,
+            )
+            by_topic = gr.Dataframe(
+                headers=["话题类型", "帖子数", "平均回复", "平均回复人数", "平均报名", "平均互动分"],
+                label="按话题类型的互动",
+                interactive=False,
+            )
+        top = gr.Dataframe(
+            headers=["日期", "类型", "回复", "回复人数", "引用", "报名", "互动分", "内容"],
+            label="互动最高的帖子",
+            interactive=False,
+            wrap=True,
+        )
+
+        def view(g):  # noqa: ANN001, ANN202
+            import pandas as pd
+
+            d = h.group_data(svc, g or "")
+            plot = pd.DataFrame(d["hours"], columns=["小时", "成员消息", "标记"])
+            return d["summary"], plot, d["advice"], d["by_type"], d["by_topic"], d["top"]
+
+        def run(f, who, g, w, s, progress=gr.Progress()):  # noqa: ANN001, ANN202, B008
+            def report(label: str, done: int, total: int) -> None:
+                progress((done, max(total, 1)), desc=label)
+
+            msg, rows = h.import_chat(svc, f, who or "", g or "", w or 60, s or "", progress=report)
+            groups = sorted({r[1] for r in rows})
+            chosen = groups[0] if groups else (g or None)
+            choices = sorted(set(_groups(svc)) | set(svc.activity.groups()))
+            return (msg, rows, gr.update(choices=choices, value=chosen), *view(chosen))
+
+        outs = [summary, chart, advice, by_type, by_topic, top]
+        go.click(run, [file, ip, cgroup, window, since], [result, posts, pick, *outs])
+        show.click(view, [pick], outs)
+        pick.change(view, [pick], outs)
+
+
 def _eval_tab(svc: Services) -> None:
     from copilot.evaluate import SUITE_DIR
 
@@ -405,6 +480,7 @@ def build_demo(svc: Services) -> gr.Blocks:
             _rewrite_tab(svc)
             load_queue, filters, table = _queue_tab(svc)
             refresh_kb, kb_outputs = _knowledge_tab(svc, [day_group])
+            _chat_tab(svc)
             _eval_tab(svc)
             _settings_tab(svc)
         demo.load(refresh_kb, None, kb_outputs)
