@@ -136,6 +136,21 @@ def cmd_import_chat(svc: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_persona_draft(svc: Services, args: argparse.Namespace) -> int:
+    from copilot.persona_draft import draft_from_file
+
+    text = draft_from_file(Path(args.file), args.ip, fmt=args.format, group=args.group or "", name=args.name or "")
+    if not args.out:
+        print(text, end="")
+        return 0
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise InputError(f"{out} 已存在；换个文件名，或加 --force 覆盖")
+    out.write_text(text, "utf-8")
+    print(f"已写入 {out}：请补全标了「待填写」的项，再用 copilot ingest --persona {out} 导入。")
+    return 0
+
+
 def _print_rhythm(data: dict) -> None:
     hours = data["active_hours"]
     top = max(hours.values()) or 1
@@ -374,6 +389,18 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--since", help="只导入这一天（YYYY-MM-DD）及以后的消息")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_import_chat)
+
+    s = sub.add_parser("persona", help="人设文件工具")
+    psub = s.add_subparsers(dest="persona_command", required=True)
+    s = psub.add_parser("draft", help="从聊天记录里 IP 自己的消息起草人设 YAML（称呼、口头禅、表情、落款、时段）")
+    s.add_argument("file", help="聊天记录导出文件（格式同 import-chat）")
+    s.add_argument("--ip", required=True, help="IP 本人：发送者编号、群昵称，或 self")
+    s.add_argument("--format", default="auto", choices=("auto", *CHAT_FORMATS))
+    s.add_argument("--group", help="只用这个群的消息")
+    s.add_argument("--name", help="IP 的名字（默认用群昵称）")
+    s.add_argument("--out", help="写到这个文件（默认打印）")
+    s.add_argument("--force", action="store_true", help="覆盖已有的 --out 文件")
+    s.set_defaults(func=cmd_persona_draft)
 
     s = sub.add_parser("stats", help="按类型统计知识库；--group 另给群数据（活跃时段、每天消息数、建议时段）")
     s.add_argument("--group", help="群名：只统计这个群，并给出从聊天记录算出的群节奏")
