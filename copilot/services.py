@@ -26,6 +26,7 @@ from copilot.records import IngestReport, Persona
 from copilot.retrieve import HybridRetriever
 from copilot.review import Record, ReviewStore
 from copilot.rhythm import ActivityStore
+from copilot.saved_settings import apply_saved
 from copilot.store import KnowledgeStore
 from copilot.voice import VoiceScore, VoiceScorer
 
@@ -39,7 +40,8 @@ class Services:
     """One brand workspace (COPILOT_HOME) with its wired components."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or Settings()
+        # what the 设置 tab saved fills in whatever the environment / .env left unset
+        self.settings = apply_saved(settings or Settings())
         self.settings.home.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._profile: tuple[tuple, VoiceProfile] | None = None

@@ -445,7 +445,8 @@ def _settings_tab(svc: Services) -> None:
     with gr.Tab("设置", id="settings"):
         status = gr.Markdown(h.llm_status(svc))
         gr.Markdown(
-            "任意 OpenAI 兼容接口都可以用。API Key 只保存在本次运行的内存里，不会显示、不会写日志；长期配置请写进 `.env`。"
+            "任意 OpenAI 兼容接口都可以用。保存后写进工作区，重启后仍然有效；API Key 单独存成只有本人可读的文件（权限 0600），"
+            "不会显示、不会写日志。环境变量或 `.env` 里写了的项优先。"
         )
         with gr.Row():
             preset = gr.Dropdown(
