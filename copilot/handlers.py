@@ -574,3 +574,62 @@ def group_data(svc: Services, group: str) -> dict:
         ],
         "advice": "\n".join(advice) if advice else ("现在的时段都落在群里有人说话的时间。" if data["days"] else ""),
     }
+
+
+# ---------------------------------------------------------------- 人设编辑
+
+PERSONA_FIELDS = (
+    "name",
+    "brand",
+    "industry",
+    "archetype",
+    "address_form",
+    "catchphrases",
+    "emoji",
+    "signoff",
+    "tone",
+    "taboo",
+    "who",
+    "intro_brand",
+    "value",
+    "trust",
+    "groups",
+)
+
+
+def persona_form(svc: Services) -> dict:
+    """The workspace persona as form values (empty values when there is none yet)."""
+    from copilot.persona_edit import form_values
+
+    try:
+        return form_values(svc.persona())
+    except CopilotError:
+        return {f: ([] if f == "groups" else "") for f in PERSONA_FIELDS}
+
+
+def save_persona(svc: Services, values: dict, author: str) -> tuple[str, list[str]]:
+    """Validate the form and save it as the new persona version; returns (message, versions newest first)."""
+    from copilot.persona_edit import list_versions, mapping_from_form, save_version
+
+    path = svc.settings.persona_path
+    try:
+        mapping = mapping_from_form(values)
+        kept = save_version(path, mapping, author)
+    except Exception as exc:  # noqa: BLE001 - shown to the operator
+        return f"❌ 没有保存：{friendly(exc)}", list_versions(path)
+    persona = svc.persona()
+    note = f"，上一版留作 {kept.name}（可恢复）" if kept.exists() else ""
+    return f"✅ 已保存人设「{persona.name}」（{len(persona.groups)} 个群）{note}", list_versions(path)
+
+
+def restore_persona(svc: Services, version: str) -> tuple[str, dict]:
+    """Make a kept version current again; returns (message, form values)."""
+    from copilot.persona_edit import restore_version
+
+    if not version:
+        return "请先选择要恢复的版本", persona_form(svc)
+    try:
+        persona = restore_version(svc.settings.persona_path, version)
+    except Exception as exc:  # noqa: BLE001
+        return f"❌ {friendly(exc)}", persona_form(svc)
+    return f"✅ 已恢复 {version}（人设「{persona.name}」）；恢复前的版本也留着", persona_form(svc)

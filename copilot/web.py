@@ -341,6 +341,72 @@ def _knowledge_tab(svc: Services, group_pickers: list[gr.Dropdown]):  # noqa: AN
         return refresh, [counts, chart, top]
 
 
+def _persona_tab(svc: Services):  # noqa: ANN202
+    from copilot.persona_edit import list_versions
+
+    with gr.Tab("人设", id="persona"):
+        gr.Markdown(
+            "不写 YAML 也能改人设：列表项用「、」或换行分隔，时段写成「08:00 早安；12:30 话题」。"
+            "每次保存都是新版本，上一版留着，可以恢复。"
+        )
+        with gr.Row():
+            name = gr.Textbox(label="名字（必填）", elem_id="persona-name")
+            brand = gr.Textbox(label="品牌")
+            industry = gr.Textbox(label="行业")
+            archetype = gr.Dropdown([("未定", ""), ("亲民", "亲民"), ("专业", "专业")], value="", label="人设类型")
+        with gr.Row():
+            address = gr.Textbox(label="称呼（如 茶友们、家人们）")
+            emoji = gr.Textbox(label="常用表情（空格分隔）")
+            signoff = gr.Textbox(label="落款")
+        with gr.Row():
+            catchphrases = gr.Textbox(label="口头禅（一行一句）", lines=3)
+            tone = gr.Textbox(label="语气特点", lines=3)
+            taboo = gr.Textbox(label="禁用词", lines=3)
+        with gr.Row():
+            who = gr.Textbox(label="自我介绍：我是谁", lines=2)
+            ibrand = gr.Textbox(label="我的品牌", lines=2)
+            value = gr.Textbox(label="我能给你什么", lines=2)
+            trust = gr.Textbox(label="为什么信我", lines=2)
+        groups = gr.Dataframe(
+            headers=["群名", "类型（引流群/活动群/转化群/学习群）", "定位", "时段（08:00 早安；12:30 话题）"],
+            column_count=4,
+            interactive=True,
+            wrap=True,
+            label="群与时段（可加行）",
+            elem_id="persona-groups",
+        )
+        with gr.Row():
+            save = gr.Button("保存为新版本", variant="primary", elem_id="persona-save")
+            reload = gr.Button("重新载入")
+        msg = gr.Markdown(elem_id="persona-msg")
+        with gr.Row():
+            versions = gr.Dropdown(list_versions(svc.settings.persona_path), label="历史版本", scale=3)
+            restore = gr.Button("恢复这个版本", scale=1)
+        fields: list[gr.components.Component] = [name, brand, industry, archetype, address, catchphrases, emoji]
+        fields += [signoff, tone, taboo, who, ibrand, value, trust, groups]
+
+        def values(form: dict) -> list:
+            return [form[k] for k in h.PERSONA_FIELDS]
+
+        def load():  # noqa: ANN202
+            return values(h.persona_form(svc))
+
+        def do_save(n, b, i, a, ad, cp, em, so, to, tb, w, ib, v, tr, table, request: gr.Request):  # noqa: ANN001, ANN202
+            rows = table.values.tolist() if hasattr(table, "values") else list(table or [])
+            form = dict(zip(h.PERSONA_FIELDS, [n, b, i, a, ad, cp, em, so, to, tb, w, ib, v, tr, rows], strict=True))
+            text, names = h.save_persona(svc, form, _author(request))
+            return text, gr.update(choices=names, value=None)
+
+        def do_restore(v):  # noqa: ANN001, ANN202
+            text, form = h.restore_persona(svc, v or "")
+            return [text, gr.update(choices=list_versions(svc.settings.persona_path)), *values(form)]
+
+        save.click(do_save, fields, [msg, versions])
+        reload.click(load, None, fields)
+        restore.click(do_restore, [versions], [msg, versions, *fields])
+    return load, fields
+
+
 def _chat_tab(svc: Services) -> None:
     with gr.Tab("群数据", id="chat"):
         gr.Markdown(
@@ -481,10 +547,12 @@ def build_demo(svc: Services) -> gr.Blocks:
             _rewrite_tab(svc)
             load_queue, filters, table = _queue_tab(svc)
             refresh_kb, kb_outputs = _knowledge_tab(svc, [day_group])
+            load_persona_form, persona_fields = _persona_tab(svc)
             _chat_tab(svc)
             _eval_tab(svc)
             _settings_tab(svc)
         demo.load(refresh_kb, None, kb_outputs)
+        demo.load(load_persona_form, None, persona_fields)
         demo.load(lambda: load_queue("", "", ""), None, table)
     return demo
 
