@@ -344,7 +344,7 @@ def _knowledge_tab(svc: Services, group_pickers: list[gr.Dropdown]):  # noqa: AN
 def _persona_tab(svc: Services):  # noqa: ANN202
     from copilot.persona_edit import list_versions
 
-    with gr.Tab("人设", id="persona"):
+    with gr.Tab("人设编辑", id="persona"):
         gr.Markdown(
             "不写 YAML 也能改人设：列表项用「、」或换行分隔，时段写成「08:00 早安；12:30 话题」。"
             "每次保存都是新版本，上一版留着，可以恢复。"
@@ -370,6 +370,7 @@ def _persona_tab(svc: Services):  # noqa: ANN202
         groups = gr.Dataframe(
             headers=["群名", "类型（引流群/活动群/转化群/学习群）", "定位", "时段（08:00 早安；12:30 话题）"],
             column_count=4,
+            column_widths=["20%", "12%", "36%", "32%"],
             interactive=True,
             wrap=True,
             label="群与时段（可加行）",
