@@ -8,7 +8,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -367,15 +367,26 @@ def import_chat(
     ids = resolve_ip(scoped, ip)
     posts = derive_posts(scoped, ids, rooms, window=window, since=since)
     records = [p.to_post(Path(label).name) for p in posts]
-    existing = store.existing_ids(r.id for r in records)
-    fresh = [r for r in records if r.id not in existing]
+    stored = store.get_many(r.id for r in records)
+    fresh = [r for r in records if r.id not in stored]
 
     def step(done: int, total: int) -> None:
         if progress:
             progress(f"写入 {label}", done, total)
 
     added, _ = store.add(fresh, progress=step) if fresh else (0, 0)
-    updated = store.refresh_metrics([r for r in records if r.id in existing])
+    # a newer export changes the numbers; the type an operator corrected (and the source) stays
+    changed = [
+        Post(**{**asdict(stored[r.id]), **r.metrics})
+        for r in records
+        if r.id in stored and stored[r.id].metrics != r.metrics
+    ]
+    store.update_metadata(changed)
+    updated = len(changed)
+    posts = [
+        replace(p, content_type=stored[p.id].content_type, topic_type=stored[p.id].topic_type) if p.id in stored else p
+        for p in posts
+    ]
     recorded = activity.record(member_activity(scoped, ids, rooms, since))
     log.info("import-chat %s: %d messages, %d posts, %d new", label, len(messages), len(posts), added)
     return ImportResult(
@@ -385,6 +396,6 @@ def import_chat(
         posts=tuple(posts),
         added=added,
         updated=updated,
-        unchanged=len(existing) - updated,
+        unchanged=len(stored) - updated,
         activity_added=recorded,
     )

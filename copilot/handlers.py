@@ -509,10 +509,51 @@ def import_chat(
     except Exception as exc:  # noqa: BLE001 - shown to the operator
         return friendly(exc), []
     rows = [
-        [f"{c.time:%Y-%m-%d %H:%M}", c.group, c.content_type, c.replies, c.repliers, c.quotes, c.signups, c.text]
+        [c.id, f"{c.time:%Y-%m-%d %H:%M}", c.group, c.content_type, c.topic_type]
+        + [c.replies, c.repliers, c.quotes, c.signups, c.text]
         for c in result.posts
     ]
     return result.summary(), rows
+
+
+def chat_post_rows(svc: Services, group: str) -> list[list[object]]:
+    """The group's posts that came from chat imports, in time order, as rows of the editable table."""
+    posts = [p for p in svc.retriever.all_posts() if p.group == group and p.id.startswith("chat-")]
+    posts.sort(key=lambda p: (p.date, p.id))
+    return [
+        [p.id, p.date, p.group, p.content_type, p.topic_type, p.replies, p.repliers, p.quotes, p.signups, p.text]
+        for p in posts
+    ]
+
+
+def retype_posts(svc: Services, rows: list[list[object]]) -> str:
+    """Save the content / topic types an operator corrected in the table (all rows valid, or nothing saved)."""
+    from dataclasses import replace
+
+    from copilot.records import CONTENT_TYPES, TOPIC_TYPES
+
+    wanted: dict[str, tuple[str, str]] = {}
+    for n, row in enumerate(rows or [], start=1):
+        pid = str(row[0] or "").strip()
+        if not pid:
+            continue
+        ctype, topic = str(row[3] or "").strip(), str(row[4] or "").strip()
+        if ctype not in CONTENT_TYPES:
+            return f"第 {n} 行：内容类型「{ctype}」不认识，可选：{'、'.join(CONTENT_TYPES)}。没有保存任何修改"
+        if topic and topic not in TOPIC_TYPES:
+            return f"第 {n} 行：话题类型「{topic}」不认识，可选：{'、'.join(TOPIC_TYPES)}，或留空。没有保存任何修改"
+        wanted[pid] = (ctype, topic)
+    stored = svc.store.get_many(wanted)
+    changed = [
+        replace(p, content_type=wanted[pid][0], topic_type=wanted[pid][1])
+        for pid, p in stored.items()
+        if (p.content_type, p.topic_type) != wanted[pid]
+    ]
+    try:
+        svc.store.update_metadata(changed)
+    except Exception as exc:  # noqa: BLE001
+        return friendly(exc)
+    return f"已修改 {len(changed)} 条帖子的类型" if changed else "类型没有变化"
 
 
 def group_data(svc: Services, group: str) -> dict:
@@ -520,7 +561,15 @@ def group_data(svc: Services, group: str) -> dict:
     from copilot.rhythm import active_hours
 
     if not group:
-        return {"summary": "请选择一个群", "hours": [], "by_type": [], "by_topic": [], "top": [], "advice": ""}
+        return {
+            "summary": "请选择一个群",
+            "posts": [],
+            "hours": [],
+            "by_type": [],
+            "by_topic": [],
+            "top": [],
+            "advice": "",
+        }
     data = svc.rhythm(group)
     slot_hours = {int(s["time"][:2]): s for s in data["slots"]}
     active = set(active_hours(data["active_hours"]))
@@ -565,6 +614,7 @@ def group_data(svc: Services, group: str) -> dict:
         )
     return {
         "summary": summary,
+        "posts": chat_post_rows(svc, group),
         "hours": hours,
         "by_type": table("content_type"),
         "by_topic": table("topic_type"),

@@ -113,24 +113,20 @@ class KnowledgeStore:
         distances = res["distances"] or [[]]
         return list(zip(res["ids"][0], distances[0], strict=False))
 
-    def refresh_metrics(self, posts: list[Post]) -> int:
-        """For posts already stored, overwrite only their metrics when they changed (no re-embedding);
-        other fields (an operator's corrected type) stay. Returns how many were updated."""
-        changed_ids: list[str] = []
-        changed_meta: list[dict[str, str | int]] = []
+    def get_many(self, ids: Iterable[str]) -> dict[str, Post]:
+        """Stored posts by id (ids not stored are absent)."""
+        ids = list(ids)
+        out: dict[str, Post] = {}
+        for start in range(0, len(ids), 500):
+            got = self.collection.get(ids=ids[start : start + 500], include=["documents", "metadatas"])
+            docs, metas = got["documents"] or [], got["metadatas"] or []
+            out.update({i: _post(i, d, m) for i, d, m in zip(got["ids"], docs, metas, strict=True)})
+        return out
+
+    def update_metadata(self, posts: list[Post]) -> None:
+        """Rewrite stored posts' type, group, date and metrics; the text and its vector stay (no re-embedding)."""
         for start in range(0, len(posts), 500):
-            chunk = {p.id: p for p in posts[start : start + 500]}
-            got = self.collection.get(ids=list(chunk), include=["metadatas"])
-            for pid, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
-                new = chunk[pid].metrics
-                if any(int(meta.get(m, 0) or 0) != v for m, v in new.items()):  # type: ignore[arg-type]
-                    changed_ids.append(pid)
-                    changed_meta.append({**{k: v for k, v in meta.items() if isinstance(v, (str, int))}, **new})
-        for start in range(0, len(changed_ids), 500):
-            self.collection.update(
-                ids=changed_ids[start : start + 500],
-                metadatas=changed_meta[start : start + 500],  # type: ignore[arg-type]
-            )
-        if changed_ids:
+            chunk = posts[start : start + 500]
+            self.collection.update(ids=[p.id for p in chunk], metadatas=[_meta(p) for p in chunk])
+        if posts:
             self._version += 1
-        return len(changed_ids)

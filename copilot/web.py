@@ -427,12 +427,17 @@ def _chat_tab(svc: Services) -> None:
         go = gr.Button("导入聊天记录", variant="primary", elem_id="chat-import")
         result = gr.Textbox(label="导入结果", lines=2, interactive=False, elem_id="chat-result")
         posts = gr.Dataframe(
-            headers=["时间", "群", "类型", "回复", "回复人数", "引用", "报名", "内容"],
-            label="IP 的帖子与互动（内容类型是猜的，可在知识库重新导入修改）",
-            interactive=False,
+            headers=["编号", "时间", "群", "类型", "话题类型", "回复", "回复人数", "引用", "报名", "内容"],
+            label="IP 的帖子与互动（类型和话题类型是猜的：直接在表里改，再点「保存类型修改」）",
+            interactive=True,
+            static_columns=[0, 1, 2, 5, 6, 7, 8, 9],
             wrap=True,
             max_height=320,
+            elem_id="chat-posts",
         )
+        with gr.Row():
+            retype = gr.Button("保存类型修改", size="sm", elem_id="chat-retype")
+            retyped = gr.Markdown()
         gr.Markdown("### 群的节奏")
         with gr.Row():
             pick = gr.Dropdown(_groups(svc) or svc.activity.groups(), label="群", allow_custom_value=True, scale=3)
@@ -465,22 +470,27 @@ def _chat_tab(svc: Services) -> None:
 
             d = h.group_data(svc, g or "")
             plot = pd.DataFrame(d["hours"], columns=["小时", "成员消息", "标记"])
-            return d["summary"], plot, d["advice"], d["by_type"], d["by_topic"], d["top"]
+            return d["summary"], plot, d["advice"], d["by_type"], d["by_topic"], d["top"], d["posts"]
 
         def run(f, who, g, w, s, progress=gr.Progress()):  # noqa: ANN001, ANN202, B008
             def report(label: str, done: int, total: int) -> None:
                 progress((done, max(total, 1)), desc=label)
 
             msg, rows = h.import_chat(svc, f, who or "", g or "", w or 60, s or "", progress=report)
-            groups = sorted({r[1] for r in rows})
+            groups = sorted({str(r[2]) for r in rows})
             chosen = groups[0] if groups else (g or None)
             choices = sorted(set(_groups(svc)) | set(svc.activity.groups()))
-            return (msg, rows, gr.update(choices=choices, value=chosen), *view(chosen))
+            return (msg, gr.update(choices=choices, value=chosen), *view(chosen)[:-1], rows)
 
-        outs = [summary, chart, advice, by_type, by_topic, top]
-        go.click(run, [file, ip, cgroup, window, since], [result, posts, pick, *outs])
+        def do_retype(table):  # noqa: ANN001, ANN202
+            rows = table.values.tolist() if hasattr(table, "values") else list(table or [])
+            return h.retype_posts(svc, rows)
+
+        outs = [summary, chart, advice, by_type, by_topic, top, posts]
+        go.click(run, [file, ip, cgroup, window, since], [result, pick, *outs])
+        retype.click(do_retype, [posts], retyped)
         show.click(view, [pick], outs)
-        pick.change(view, [pick], outs)
+        pick.input(view, [pick], outs)
 
 
 def _eval_tab(svc: Services) -> None:

@@ -77,3 +77,22 @@ def test_cli_stats_group_json(home: Path, tmp_path: Path) -> None:
     assert all({"time", "content_type"} <= set(s) for s in data["suggested_slots"])
     # no persona: the 引流群 default rhythm is checked against the group's hours and moved where members are
     assert "08:00" not in {s["time"] for s in data["suggested_slots"]}
+
+
+def test_operator_corrects_a_guessed_type_and_a_reimport_keeps_it(services: Services, tmp_path: Path) -> None:
+    path = cx.chatlog_json(tmp_path / "x.json")
+    _, rows = h.import_chat(services, str(path), "self")
+    night = next(r for r in rows if r[9] == cx.NIGHT)
+    assert night[3] == "晚安"
+    table = h.chat_post_rows(services, "茶友福利群")
+    assert sorted(r[0] for r in table) == sorted(r[0] for r in rows if r[2] == "茶友福利群")
+    edited = [[*r[:3], "话题", "社群自带", *r[5:]] if r[0] == night[0] else r for r in table]
+    assert h.retype_posts(services, edited) == "已修改 1 条帖子的类型"
+    assert h.retype_posts(services, edited) == "类型没有变化"
+    bad = [[*r[:3], "早饭", *r[4:]] for r in table]
+    assert "第 1 行" in h.retype_posts(services, bad) and "早饭" in h.retype_posts(services, bad)
+    stored = services.store.get(night[0])
+    assert stored is not None and (stored.content_type, stored.topic_type, stored.replies) == ("话题", "社群自带", 2)
+    again = services.import_chat(path, "self")
+    assert next(p for p in again.posts if p.id == night[0]).content_type == "话题"  # --json shows the corrected type
+    assert services.store.get(night[0]).content_type == "话题"  # type: ignore[union-attr]
