@@ -8,6 +8,7 @@ import logging
 import gradio as gr
 
 from copilot import handlers as h
+from copilot import handlers_group as hg
 from copilot.config import LLM_PRESETS
 from copilot.draft import SCRIPT_KINDS
 from copilot.readers import DOC_TYPE
@@ -387,19 +388,19 @@ def _persona_tab(svc: Services):  # noqa: ANN202
         fields += [signoff, tone, taboo, who, ibrand, value, trust, groups]
 
         def values(form: dict) -> list:
-            return [form[k] for k in h.PERSONA_FIELDS]
+            return [form[k] for k in hg.PERSONA_FIELDS]
 
         def load():  # noqa: ANN202
-            return values(h.persona_form(svc))
+            return values(hg.persona_form(svc))
 
         def do_save(n, b, i, a, ad, cp, em, so, to, tb, w, ib, v, tr, table, request: gr.Request):  # noqa: ANN001, ANN202
             rows = table.values.tolist() if hasattr(table, "values") else list(table or [])
-            form = dict(zip(h.PERSONA_FIELDS, [n, b, i, a, ad, cp, em, so, to, tb, w, ib, v, tr, rows], strict=True))
-            text, names = h.save_persona(svc, form, _author(request))
+            form = dict(zip(hg.PERSONA_FIELDS, [n, b, i, a, ad, cp, em, so, to, tb, w, ib, v, tr, rows], strict=True))
+            text, names = hg.save_persona(svc, form, _author(request))
             return text, gr.update(choices=names, value=None)
 
         def do_restore(v):  # noqa: ANN001, ANN202
-            text, form = h.restore_persona(svc, v or "")
+            text, form = hg.restore_persona(svc, v or "")
             return [text, gr.update(choices=list_versions(svc.settings.persona_path)), *values(form)]
 
         save.click(do_save, fields, [msg, versions])
@@ -415,7 +416,7 @@ def _chat_tab(svc: Services) -> None:
             "IP 的每条消息成为往期帖子，带上之后成员的回复、回复人数、引用回复和接龙报名；成员消息按小时统计成群的节奏。"
         )
         with gr.Row():
-            file = gr.File(label="聊天记录导出文件", file_types=list(h.CHAT_UPLOADS), elem_id="chat-file")
+            file = gr.File(label="聊天记录导出文件", file_types=list(hg.CHAT_UPLOADS), elem_id="chat-file")
             with gr.Column():
                 ip = gr.Textbox(
                     label="IP 本人（发送者编号、群昵称，或 self＝导出者本人）", value="self", elem_id="chat-ip"
@@ -468,7 +469,7 @@ def _chat_tab(svc: Services) -> None:
         def view(g):  # noqa: ANN001, ANN202
             import pandas as pd
 
-            d = h.group_data(svc, g or "")
+            d = hg.group_data(svc, g or "")
             plot = pd.DataFrame(d["hours"], columns=["小时", "成员消息", "标记"])
             return d["summary"], plot, d["advice"], d["by_type"], d["by_topic"], d["top"], d["posts"]
 
@@ -476,7 +477,7 @@ def _chat_tab(svc: Services) -> None:
             def report(label: str, done: int, total: int) -> None:
                 progress((done, max(total, 1)), desc=label)
 
-            msg, rows = h.import_chat(svc, f, who or "", g or "", w or 60, s or "", progress=report)
+            msg, rows = hg.import_chat(svc, f, who or "", g or "", w or 60, s or "", progress=report)
             groups = sorted({str(r[2]) for r in rows})
             chosen = groups[0] if groups else (g or None)
             choices = sorted(set(_groups(svc)) | set(svc.activity.groups()))
@@ -484,7 +485,7 @@ def _chat_tab(svc: Services) -> None:
 
         def do_retype(table):  # noqa: ANN001, ANN202
             rows = table.values.tolist() if hasattr(table, "values") else list(table or [])
-            return h.retype_posts(svc, rows)
+            return hg.retype_posts(svc, rows)
 
         outs = [summary, chart, advice, by_type, by_topic, top, posts]
         go.click(run, [file, ip, cgroup, window, since], [result, pick, *outs])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from copilot import handlers as h
+from copilot import handlers_group as h
 from copilot.persona_edit import list_versions
 from copilot.services import Services
 from tests.conftest import ROOT

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from copilot import handlers as h
+from copilot import handlers_group as h
 from copilot.records import Slot
 from copilot.rhythm import ActivityStore, active_hours, suggest_slots
 from copilot.services import Services
