@@ -62,6 +62,7 @@ _PYWX_CSV = ("id", "msgsvrid", "type_name", "is_sender", "talker", "room_name", 
 _PYWX_OLD_CSV = ("id", "msgsvrid", "type_name", "is_sender", "talker", "room_name", "content", "createtime")
 _LIUHEN_CSV = ("localid", "talkerid", "type", "subtype", "issender", "createtime", "status", "strcontent", "strtime")
 _RECALL = re.compile(r"撤回了一条消息|recalled a message")
+_PAT = re.compile(r"^(?:[「\"“][^」\"”\n]{1,30}[」\"”]|我|你) ?拍了拍")
 _PY_QUOTE = re.compile(r"\n\s*\n\[引用\]\((?P<time>[^)]*)\)(?P<name>[^:：\n]*)[:：](?P<text>.*)\Z", re.S)
 _CSV_QUOTE_HEAD = re.compile(r"^(?P<name>.*?)(?:\((?P<id>[^()]*)\))?\s+\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 _WECOM_QUOTE = re.compile(r"^「(?P<name>[^：:」]+)[：:](?P<text>.*?)」\s*\n-(?: -)+\s*\n(?P<reply>.*)\Z", re.S)
@@ -128,6 +129,8 @@ def _chatlog_kind(mtype: int, sub: int, sender: str, content: str) -> str:
         return IMAGE
     if mtype == 49 and sub == 57:
         return QUOTE
+    if mtype == 49 and sub == 62:  # 拍一拍: a gesture the client writes, not something a member said
+        return SYSTEM
     if mtype == 49 and sub == 53:
         return JIELONG
     return OTHER
@@ -223,6 +226,8 @@ def _csv_records(text: str, name: str) -> Iterator[tuple[int, dict[str, str]]]:
 def _csv_kind_from_text(content: str, sender: str) -> str:
     if sender == "系统消息" or not sender:
         return RECALL if _RECALL.search(content) else SYSTEM
+    if _PAT.search(content):
+        return SYSTEM
     if content.startswith("![图片]") or content in ("[图片]", "[动画表情]", "[GIF表情]"):
         return IMAGE
     if content.startswith("> "):

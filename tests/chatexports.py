@@ -30,17 +30,18 @@ CONVERSATION: list[tuple[str, str, str, str, str, int | None]] = [
     ("2026-11-20 21:55:00", "A", "sys", "system", "「成都-小满」邀请「杭州-阿宁」加入了群聊", None),
     ("2026-11-20 21:56:20", "A", "fake", "text", "我也要一份，地址还是上次那个", None),
     ("2026-11-20 21:57:05", "A", "sys", "recall", "「昆明-大头」撤回了一条消息", None),
+    ("2026-11-20 21:57:30", "A", "dt", "pat", "「昆明-大头」拍了拍「阿禾」", None),
     ("2026-11-20 21:58:00", "A", "ip", "text", "收到～", None),
     ("2026-11-20 22:00:00", "A", "ip", "text", NIGHT, None),
     ("2026-11-20 22:05:00", "B", "ip", "text", HOMEWORK, None),
     ("2026-11-20 22:07:00", "B", "xm", "text", "收到，今晚就喝", None),
-    ("2026-11-20 22:08:30", "B", "dt", "quote", "熟普要洗茶吗？", 8),
+    ("2026-11-20 22:08:30", "B", "dt", "quote", "熟普要洗茶吗？", 9),
     ("2026-11-20 22:09:10", "B", "fake", "text", "第3天作业已交", None),
     ("2026-11-20 22:10:00", "A", "xm", "image", "", None),
     ("2026-11-20 22:40:00", "A", "dt", "text", "晚安阿禾", None),
     ("2026-11-20 23:30:00", "A", "xm", "quote", "还有名额吗？", 0),
     ("2026-11-21 00:20:00", "A", "xm", "text", "睡不着，泡了杯白茶", None),
-    ("2026-11-21 00:40:00", "A", "ip", "quote", "白茶不影响睡觉，放心喝", 15),
+    ("2026-11-21 00:40:00", "A", "ip", "quote", "白茶不影响睡觉，放心喝", 16),
 ]
 # What the import must derive (IP = ip): posts by text.
 EXPECTED = {
@@ -66,6 +67,8 @@ def chatlog_json(path: Path, offset: int = 8) -> Path:
             mtype, wxid, name = 10002, "系统消息", ""
         elif kind == "image":
             mtype, contents = 3, {"md5": "5f1c0a3e9d2b7c4e8a6f0b1d3c5e7a9b"}
+        elif kind == "pat":
+            mtype, sub = 49, 62
         elif kind == "jielong":
             mtype, sub, contents = 49, 53, {"title": text}
             text = ""
@@ -132,7 +135,14 @@ def chatlog_csv(path: Path) -> Path:
     return _csv(path, ["Time", "SenderName", "Sender", "TalkerName", "Talker", "Content"], rows)
 
 
-_PYWX_TYPES = {"text": "文本", "image": "图片", "quote": "引用回复", "jielong": "接龙", "system": "系统通知"}
+_PYWX_TYPES = {
+    "text": "文本",
+    "image": "图片",
+    "quote": "引用回复",
+    "jielong": "接龙",
+    "system": "系统通知",
+    "pat": "拍一拍",
+}
 
 
 def pywxdump_csv(path: Path, old: bool = False, rooms: str = "AB") -> Path:
@@ -166,7 +176,9 @@ def wechatmsg_csv(path: Path, room: str = "A") -> Path:
     for n, (local, r, who, kind, text, ref) in enumerate(CONVERSATION, start=1):
         if r != room:
             continue
-        mtype, sub = {"text": (1, 0), "image": (3, 0), "system": (10000, 0), "recall": (10000, 0)}.get(kind, (49, 0))
+        mtype, sub = {"text": (1, 0), "image": (3, 0), "system": (10000, 0), "recall": (10000, 0), "pat": (49, 62)}.get(
+            kind, (49, 0)
+        )
         if kind == "jielong":
             sub, text = 53, f"<msg><appmsg><title>{text}</title><type>53</type></appmsg></msg>"
         elif kind == "quote":
@@ -202,8 +214,8 @@ def wecom_jsonl(path: Path) -> Path:
             "roomid": f"wr{ROOMS[room][0][:3]}Room",
             "msgtime": int(_when(local).timestamp() * 1000),
         }
-        if kind == "system":
-            continue  # 会话存档 has no system notices
+        if kind in ("system", "pat"):
+            continue  # 会话存档 has no system notices or 拍一拍
         if kind == "recall":
             lines.append(
                 {**base, "action": "recall", "from": users["dt"], "msgtype": "revoke", "revoke": {"pre_msgid": "gone"}}
