@@ -221,3 +221,15 @@ def restore_persona(svc: Services, version: str) -> tuple[str, dict]:
     except Exception as exc:  # noqa: BLE001
         return f"❌ {friendly(exc)}", persona_form(svc)
     return f"✅ 已恢复 {version}（人设「{persona.name}」）；恢复前的版本也留着", persona_form(svc)
+
+
+def draft_persona(path: str | None, ip: str, group: str = "") -> str:
+    """A persona YAML drafted from the IP's messages in an uploaded export (or the reason it could not be)."""
+    from copilot.persona_draft import draft_from_file
+
+    if not path:
+        return "# 请先选择聊天记录导出文件"
+    try:
+        return draft_from_file(Path(path), ip or "", group=(group or "").strip())
+    except Exception as exc:  # noqa: BLE001 - shown to the operator
+        return f"# {friendly(exc)}"

@@ -425,8 +425,14 @@ def _chat_tab(svc: Services) -> None:
                 with gr.Row():
                     window = gr.Number(label="统计窗口（分钟）", value=60, precision=0)
                     since = gr.Textbox(label="只导入此日期以后（可选）", placeholder="2026-11-01")
-        go = gr.Button("导入聊天记录", variant="primary", elem_id="chat-import")
+        with gr.Row():
+            go = gr.Button("导入聊天记录", variant="primary", elem_id="chat-import", scale=3)
+            draft = gr.Button("从 IP 的消息起草人设", scale=1, elem_id="chat-draft")
         result = gr.Textbox(label="导入结果", lines=2, interactive=False, elem_id="chat-result")
+        with gr.Accordion(
+            "人设草稿（YAML：补全「待填写」后在知识库上传，或照着填「人设编辑」）", open=False
+        ) as draft_box:
+            drafted = gr.Code(language="yaml", label="persona.yaml", elem_id="chat-draft-yaml")
         posts = gr.Dataframe(
             headers=["编号", "时间", "群", "类型", "话题类型", "回复", "回复人数", "引用", "报名", "内容"],
             label="IP 的帖子与互动（类型和话题类型是猜的：直接在表里改，再点「保存类型修改」）",
@@ -490,6 +496,11 @@ def _chat_tab(svc: Services) -> None:
         outs = [summary, chart, advice, by_type, by_topic, top, posts]
         go.click(run, [file, ip, cgroup, window, since], [result, pick, *outs])
         retype.click(do_retype, [posts], retyped)
+        draft.click(
+            lambda f, who, g: (gr.update(open=True), hg.draft_persona(f, who or "", g or "")),
+            [file, ip, cgroup],
+            [draft_box, drafted],
+        )
         show.click(view, [pick], outs)
         pick.input(view, [pick], outs)
 

@@ -229,6 +229,9 @@ def test_group_data_and_persona_tabs(page) -> None:  # noqa: ANN001
     page.wait_for_function("document.querySelector('#chat-result textarea').value.includes('IP 的帖子 12 条')")
     page.wait_for_function("document.querySelector('#chat-summary').innerText.includes('每天')")
     assert "活跃时段" in page.locator("#chat-summary").inner_text()
+    page.click("#chat-draft")
+    page.wait_for_function("(document.querySelector('#chat-draft-yaml')?.innerText || '').includes('待填写')")
+    assert "喝茶不急，慢慢来" in page.locator("#chat-draft-yaml").inner_text()
     page.wait_for_timeout(800)
     page.screenshot(path=str(SHOTS / "chat.png"), full_page=True)
 

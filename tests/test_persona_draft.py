@@ -99,3 +99,12 @@ def test_cli_persona_draft_on_the_demo_export(tmp_path: Path, home: Path) -> Non
     assert persona.groups[0].name == "山茶小院·茶友福利群"
     again = subprocess.run([*cmd, "--ip", "self", "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
     assert again.returncode == 1 and "--force" in again.stderr
+
+
+def test_draft_handler_returns_yaml_or_a_commented_reason() -> None:
+    from copilot.handlers_group import draft_persona
+
+    text = draft_persona(str(ROOT / "knowledge" / "chat_export.json"), "self")
+    assert text.startswith("# 由 copilot persona draft") and 'name: "阿禾"' in text
+    assert draft_persona(None, "self").startswith("# 请先选择")
+    assert "找不到发送者" in draft_persona(str(ROOT / "knowledge" / "chat_export.json"), "没有这个人")
