@@ -295,7 +295,7 @@ def derive_posts(
 def member_activity(
     messages: Iterable[Message], ip: frozenset[str], groups: dict[str, str], since: dt.date | None = None
 ) -> list[tuple[str, str, str, int, str]]:
-    """(key, group, date, hour, sender) for every member message that counts, for the group's rhythm."""
+    """(key, group, date, hour, sender hash) for every member message that counts, for the group's rhythm."""
     rows = []
     for m in messages:
         if m.room not in groups or m.sender in ip or m.kind in (SYSTEM, RECALL):
@@ -304,7 +304,9 @@ def member_activity(
             continue
         key = f"{groups[m.room]}\x00{int(m.time.timestamp())}\x00{m.sender}\x00{m.text[:40]}"
         digest = hashlib.blake2b(key.encode("utf-8"), digest_size=10).hexdigest()
-        rows.append((digest, groups[m.room], m.time.date().isoformat(), m.time.hour, m.sender))
+        # only a hash of the sender: enough to count distinct members, no member ids in the workspace
+        who = hashlib.blake2b(m.sender.encode("utf-8"), digest_size=8).hexdigest()
+        rows.append((digest, groups[m.room], m.time.date().isoformat(), m.time.hour, who))
     return rows
 
 

@@ -26,7 +26,7 @@ CREATE INDEX IF NOT EXISTS activity_grp ON activity (grp, hour);
 
 
 class ActivityStore:
-    """Members' messages (not their text: key, group, day, hour, sender) in COPILOT_HOME/chat.sqlite3."""
+    """Members' messages (not their text: key, group, day, hour, hashed sender) in COPILOT_HOME/chat.sqlite3."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
