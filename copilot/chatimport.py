@@ -202,6 +202,11 @@ def resolve_ip(messages: Sequence[Message], who: str) -> frozenset[str]:
     return frozenset(counts)
 
 
+def _same_send(a: Message, b: Message) -> bool:
+    """The same text in the same second: a double send (or a duplicated export row), one post."""
+    return int(a.time.timestamp()) == int(b.time.timestamp()) and _norm(a.text) == _norm(b.text)
+
+
 def _norm(text: str) -> str:
     return _SPACE.sub("", text)
 
@@ -247,6 +252,8 @@ def derive_posts(
                 starts = m.kind in (TEXT, JIELONG) and m.text.strip()
                 if starts and is_open and cjk_len(m.text) < FOLLOW_UP_CHARS:
                     starts = False
+                if starts and current is not None and _same_send(current.msg, m):
+                    starts = False
                 if starts:
                     current = _Open(m, group)
                     mine.append(current)
@@ -272,11 +279,16 @@ def derive_posts(
                 target.signers.add(m.sender)
         posts.extend(mine)
     out = []
+    seen: set[str] = set()
     for p in posts:
+        pid = post_id(p.group, p.msg.time, p.msg.text)
+        if pid in seen:  # the same text sent twice within a second is one post
+            continue
+        seen.add(pid)
         ctype = guess_content_type(p.msg.text, p.msg.time)
         out.append(
             ChatPost(
-                id=post_id(p.group, p.msg.time, p.msg.text),
+                id=pid,
                 time=p.msg.time,
                 text=p.msg.text.strip(),
                 group=p.group,

@@ -181,6 +181,8 @@ def read_chatlog_json(text: str, name: str, tz: dt.tzinfo) -> Iterator[Message]:
         content = str(obj.get("content") or "")
         kind = _chatlog_kind(mtype, sub, sender, content)
         quote_sender = quote_text = ""
+        if kind == JIELONG and not content:
+            content = str((obj.get("contents") or {}).get("title") or "")
         if kind == QUOTE:
             refer = (obj.get("contents") or {}).get("refer") or {}
             if isinstance(refer, dict):

@@ -199,3 +199,18 @@ def test_cli_import_chat_json_and_errors(home: Path, tmp_path: Path) -> None:
         timeout=120,
     )
     assert bad.returncode == 1 and "self" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_ip_jielong_card_is_a_post_and_a_double_send_is_one(tmp_path: Path) -> None:
+    items = json.loads(cx.chatlog_json(tmp_path / "a.json").read_text("utf-8"))
+    card = {**items[0], "seq": 99, "type": 49, "subType": 53, "content": "", "time": "2026-11-20T21:00:00+08:00"}
+    card["contents"] = {"title": "#接龙\n周六茶山徒步，想去的接\n\n1. 阿禾"}
+    twice = {**items[0], "seq": 98}  # the notice pasted twice in the same second
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps([card, *items, twice], ensure_ascii=False), "utf-8")
+    _, messages = read_messages(path)
+    posts = derive_posts(messages, resolve_ip(messages, "self"), rooms_to_groups(messages))
+    assert len({p.id for p in posts}) == len(posts) == 4
+    assert any(p.text.startswith("#接龙\n周六茶山徒步") for p in posts)
+    notice = next(p for p in posts if p.text == cx.NOTICE)
+    assert notice.as_dict()["metrics"] == cx.EXPECTED[cx.NOTICE]  # the replies stay with the one post
