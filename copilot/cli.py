@@ -152,6 +152,9 @@ def cmd_persona_draft(svc: Services, args: argparse.Namespace) -> int:
 
 
 def _print_rhythm(data: dict) -> None:
+    if not data["days"]:
+        print("这个群还没有导入聊天记录（copilot import-chat 导出文件 --ip self --group 群名），看不到群的节奏。")
+        return
     hours = data["active_hours"]
     top = max(hours.values()) or 1
     print(
