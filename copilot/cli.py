@@ -9,6 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
+from copilot.chatlog import FORMATS as CHAT_FORMATS
 from copilot.draft import SCRIPT_KINDS, TEMPLATE_MODEL, Draft, rewrite_result
 from copilot.errors import CopilotError, InputError
 from copilot.ingest import summary
@@ -96,16 +97,77 @@ def cmd_search(svc: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_stats(svc: Services, args: argparse.Namespace) -> int:
-    stats = svc.stats()
+    stats: dict = dict(svc.stats(args.group))
+    if args.group:
+        stats.update(svc.rhythm(args.group))
     if args.json:
         _dump(stats)
         return 0
+    if args.group:
+        _print_rhythm(stats)
     print(f"知识库共 {svc.store.count()} 条")
     for title, key in (("按内容类型", "content_type"), ("按话题类型", "topic_type"), ("按群", "group")):
         print(f"{title}：")
         for name, n in stats[key].items():
             print(f"  {name}\t{n}")
     return 0
+
+
+def cmd_import_chat(svc: Services, args: argparse.Namespace) -> int:
+    result = svc.import_chat(
+        Path(args.file),
+        args.ip,
+        fmt=args.format,
+        group=args.group or "",
+        window=args.window,
+        since=_date(args.since) if args.since else None,
+        progress=None if args.json else _Bar(),
+    )
+    if args.json:
+        _dump([p.as_dict() for p in result.posts])
+        return 0
+    print(result.summary())
+    for p in sorted(result.posts, key=lambda p: -p.to_post().engagement)[:5]:
+        m = p.as_dict()["metrics"]
+        print(
+            f"  {p.time:%m-%d %H:%M} [{p.content_type}] 回复 {m['replies']} · {m['repliers']} 人 · 引用 {m['quotes']}"
+            f" · 报名 {m['signups']}：{p.text[:40].replace(chr(10), ' ')}"
+        )
+    return 0
+
+
+def cmd_persona_draft(svc: Services, args: argparse.Namespace) -> int:
+    from copilot.persona_draft import draft_from_file
+
+    text = draft_from_file(Path(args.file), args.ip, fmt=args.format, group=args.group or "", name=args.name or "")
+    if not args.out:
+        print(text, end="")
+        return 0
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise InputError(f"{out} 已存在；换个文件名，或加 --force 覆盖")
+    out.write_text(text, "utf-8")
+    print(f"已写入 {out}：请补全标了「待填写」的项，再用 copilot ingest --persona {out} 导入。")
+    return 0
+
+
+def _print_rhythm(data: dict) -> None:
+    if not data["days"]:
+        print("这个群还没有导入聊天记录（copilot import-chat 导出文件 --ip self --group 群名），看不到群的节奏。")
+        return
+    hours = data["active_hours"]
+    top = max(hours.values()) or 1
+    print(
+        f"群数据：{data['first_day']} ~ {data['last_day']}，每天 {data['messages_per_day']} 条成员消息，"
+        f"{data['active_members']} 位成员说过话"
+    )
+    slot_hours = {int(s["time"][:2]) for s in data["slots"]}
+    for h in range(24):
+        mark = " ← 时段" if h in slot_hours else ""
+        print(f"  {h:02d} 点 {'█' * round(20 * hours[str(h)] / top):<20} {hours[str(h)]}{mark}")
+    for s in data["slots"]:
+        if s.get("reason"):
+            print(f"建议：{s['reason']}")
 
 
 def _date(value: str | None) -> dt.date:
@@ -476,7 +538,30 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_search)
 
-    s = sub.add_parser("stats", help="按类型统计知识库")
+    s = sub.add_parser("import-chat", help="导入群聊导出记录：IP 的消息成为往期帖子（带回复、报名等互动数据）")
+    s.add_argument("file", help="chatlog JSON/CSV、PyWxDump CSV、留痕 CSV 或企业微信会话存档 JSONL")
+    s.add_argument("--format", default="auto", choices=("auto", *CHAT_FORMATS), help="导出工具（默认自动识别）")
+    s.add_argument("--ip", required=True, help="IP 本人：发送者编号、群昵称，或 self（导出者本人）")
+    s.add_argument("--group", help="群名：选导出里的一个群，或给只有一个群的导出起名")
+    s.add_argument("--window", type=int, default=60, help="帖子之后统计互动的分钟数（到 IP 下一条帖子为止）")
+    s.add_argument("--since", help="只导入这一天（YYYY-MM-DD）及以后的消息")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_import_chat)
+
+    s = sub.add_parser("persona", help="人设文件工具")
+    psub = s.add_subparsers(dest="persona_command", required=True)
+    s = psub.add_parser("draft", help="从聊天记录里 IP 自己的消息起草人设 YAML（称呼、口头禅、表情、落款、时段）")
+    s.add_argument("file", help="聊天记录导出文件（格式同 import-chat）")
+    s.add_argument("--ip", required=True, help="IP 本人：发送者编号、群昵称，或 self")
+    s.add_argument("--format", default="auto", choices=("auto", *CHAT_FORMATS))
+    s.add_argument("--group", help="只用这个群的消息")
+    s.add_argument("--name", help="IP 的名字（默认用群昵称）")
+    s.add_argument("--out", help="写到这个文件（默认打印）")
+    s.add_argument("--force", action="store_true", help="覆盖已有的 --out 文件")
+    s.set_defaults(func=cmd_persona_draft)
+
+    s = sub.add_parser("stats", help="按类型统计知识库；--group 另给群数据（活跃时段、每天消息数、建议时段）")
+    s.add_argument("--group", help="群名：只统计这个群，并给出从聊天记录算出的群节奏")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_stats)
 

@@ -14,6 +14,7 @@ from copilot.readers import DOC_TYPE
 from copilot.retrieve import Filters
 from copilot.review import Record
 from copilot.rewrite import diff_ops
+from copilot.saved_settings import save_llm
 from copilot.services import Services
 from copilot.workflow import Workflow
 
@@ -453,9 +454,10 @@ def apply_llm(svc: Services, preset: str, base_url: str, model: str, api_key: st
             return "请选择预设或填写 Base URL"
     try:
         svc.configure_llm(settings)
+        save_llm(settings, api_key.strip() or None)
     except Exception as exc:  # noqa: BLE001
         return friendly(exc)
-    return "已保存（仅本次运行有效；长期配置请写进 .env）。" + llm_status(svc)
+    return "已保存到工作区，重启后仍然有效（环境变量或 .env 里写了的项以它们为准）。" + llm_status(svc)
 
 
 def test_llm(svc: Services) -> str:

@@ -30,6 +30,8 @@ _HEADERS: dict[str, tuple[str, ...]] = {
     "reactions": ("reactions", "点赞数", "点赞", "表情回应"),
     "signups": ("signups", "报名数", "接龙数", "报名"),
     "clicks": ("clicks", "点击数", "点击"),
+    "repliers": ("repliers", "回复人数"),
+    "quotes": ("quotes", "引用数", "引用回复数"),
 }
 _ALIAS = {alias: canon for canon, aliases in _HEADERS.items() for alias in aliases}
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")

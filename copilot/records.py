@@ -19,7 +19,7 @@ CONTENT_TYPES: tuple[str, ...] = (
 )
 TOPIC_TYPES: tuple[str, ...] = ("热点事件", "社会民生", "八卦", "行业大厂", "情怀共鸣", "成长经历", "社群自带")
 GROUP_TYPES: tuple[str, ...] = ("引流群", "活动群", "转化群", "学习群")
-METRICS: tuple[str, ...] = ("replies", "reactions", "signups", "clicks")
+METRICS: tuple[str, ...] = ("replies", "reactions", "signups", "clicks", "repliers", "quotes")
 
 
 @dataclass(frozen=True)
@@ -142,18 +142,24 @@ class Post:
     """接龙 sign-ups."""
     clicks: int = 0
     """Link clicks."""
+    repliers: int = 0
+    """Distinct members who replied (derived from chat exports)."""
+    quotes: int = 0
+    """Quote replies to the post (derived from chat exports)."""
     source: str = ""
     """File the post came from."""
 
     @property
     def metrics(self) -> dict[str, int]:
-        """The four metrics as a dict."""
+        """The metrics as a dict."""
         return {m: getattr(self, m) for m in METRICS}
 
     @property
     def engagement(self) -> float:
         """One engagement number: replies and sign-ups weigh most, reactions and clicks less."""
-        return 3.0 * self.replies + 1.0 * self.reactions + 4.0 * self.signups + 0.5 * self.clicks
+        base = 3.0 * self.replies + 1.0 * self.reactions + 4.0 * self.signups + 0.5 * self.clicks
+        # a quote reply is a member answering this post by name; more distinct voices beat one chatty member
+        return base + 2.0 * self.quotes + 1.0 * self.repliers
 
 
 @dataclass(frozen=True)

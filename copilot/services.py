@@ -9,10 +9,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from copilot.calendar import Calendar
+from copilot.chatimport import ImportResult, import_chat
 from copilot.config import Settings
 from copilot.draft import DayContext, Draft, Drafter
 from copilot.errors import ConfigError, InputError
@@ -25,6 +27,8 @@ from copilot.readers import DOC_TYPE
 from copilot.records import IngestReport, Persona
 from copilot.retrieve import HybridRetriever
 from copilot.review import Record, ReviewStore
+from copilot.rhythm import ActivityStore
+from copilot.saved_settings import apply_saved
 from copilot.store import KnowledgeStore
 from copilot.template_writer import TemplateWriter
 from copilot.voice import VoiceScore, VoiceScorer
@@ -40,7 +44,8 @@ class Services:
     """One brand workspace (COPILOT_HOME) with its wired components."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or Settings()
+        # what the 设置 tab saved fills in whatever the environment / .env left unset
+        self.settings = apply_saved(settings or Settings())
         self.settings.home.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._profile: tuple[tuple, VoiceProfile] | None = None
@@ -246,9 +251,33 @@ class Services:
         self.calendar.import_file(DEMO_DIR / "calendar.yaml", groups)
         return report
 
-    def stats(self) -> dict[str, dict[str, int]]:
-        """Counts by content type, topic type and group."""
-        posts = self.retriever.all_posts()
+    @cached_property
+    def activity(self) -> ActivityStore:
+        """Members' messages by hour from chat imports (COPILOT_HOME/chat.sqlite3)."""
+        return ActivityStore(self.settings.home / "chat.sqlite3")
+
+    def import_chat(self, path: Path, ip: str, **options: Any) -> ImportResult:
+        """Import a group chat export: the IP's posts with derived metrics, and the group's rhythm."""
+        return import_chat(self.store, self.activity, path, ip, **options)
+
+    def rhythm(self, group: str) -> dict:
+        """The group's activity by hour, messages per day, active members and slot suggestions."""
+        from copilot.persona import DEFAULT_SLOTS
+        from copilot.records import Slot
+        from copilot.rhythm import suggest_slots
+
+        data = self.activity.summary(group)
+        try:
+            slots = self.persona().group(group).slots
+        except (ConfigError, KeyError):
+            slots = tuple(Slot(t, c) for t, c in DEFAULT_SLOTS["引流群"])
+        data["slots"] = suggest_slots(data["active_hours"], slots)
+        data["suggested_slots"] = [{"time": s["suggested"], "content_type": s["content_type"]} for s in data["slots"]]
+        return data
+
+    def stats(self, group: str | None = None) -> dict[str, dict[str, int]]:
+        """Counts by content type, topic type and group (only that group's posts when one is given)."""
+        posts = [p for p in self.retriever.all_posts() if not group or p.group == group]
         return {
             "content_type": dict(Counter(p.content_type for p in posts).most_common()),
             "topic_type": dict(Counter(p.topic_type for p in posts if p.topic_type).most_common()),

@@ -112,3 +112,21 @@ class KnowledgeStore:
         res = self.collection.query(query_texts=[query], n_results=n, where=where or None, include=["distances"])
         distances = res["distances"] or [[]]
         return list(zip(res["ids"][0], distances[0], strict=False))
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, Post]:
+        """Stored posts by id (ids not stored are absent)."""
+        ids = list(ids)
+        out: dict[str, Post] = {}
+        for start in range(0, len(ids), 500):
+            got = self.collection.get(ids=ids[start : start + 500], include=["documents", "metadatas"])
+            docs, metas = got["documents"] or [], got["metadatas"] or []
+            out.update({i: _post(i, d, m) for i, d, m in zip(got["ids"], docs, metas, strict=True)})
+        return out
+
+    def update_metadata(self, posts: list[Post]) -> None:
+        """Rewrite stored posts' type, group, date and metrics; the text and its vector stay (no re-embedding)."""
+        for start in range(0, len(posts), 500):
+            chunk = posts[start : start + 500]
+            self.collection.update(ids=[p.id for p in chunk], metadatas=[_meta(p) for p in chunk])
+        if posts:
+            self._version += 1

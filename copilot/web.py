@@ -8,6 +8,7 @@ import logging
 import gradio as gr
 
 from copilot import handlers as h
+from copilot import handlers_group as hg
 from copilot.config import LLM_PRESETS
 from copilot.draft import SCRIPT_KINDS
 from copilot.readers import DOC_TYPE
@@ -402,6 +403,190 @@ def _knowledge_tab(svc: Services, group_pickers: list[gr.Dropdown]):  # noqa: AN
         return refresh, [counts, chart, top]
 
 
+def _persona_tab(svc: Services):  # noqa: ANN202
+    from copilot.persona_edit import list_versions
+
+    with gr.Tab("人设编辑", id="persona"):
+        gr.Markdown(
+            "不写 YAML 也能改人设：列表项用「、」或换行分隔，时段写成「08:00 早安；12:30 话题」。"
+            "每次保存都是新版本，上一版留着，可以恢复。"
+        )
+        with gr.Row():
+            name = gr.Textbox(label="名字（必填）", elem_id="persona-name")
+            brand = gr.Textbox(label="品牌")
+            industry = gr.Textbox(label="行业")
+            archetype = gr.Dropdown([("未定", ""), ("亲民", "亲民"), ("专业", "专业")], value="", label="人设类型")
+        with gr.Row():
+            address = gr.Textbox(label="称呼（如 茶友们、家人们）")
+            emoji = gr.Textbox(label="常用表情（空格分隔）")
+            signoff = gr.Textbox(label="落款")
+        with gr.Row():
+            catchphrases = gr.Textbox(label="口头禅（一行一句）", lines=3)
+            tone = gr.Textbox(label="语气特点", lines=3)
+            taboo = gr.Textbox(label="禁用词", lines=3)
+        with gr.Row():
+            who = gr.Textbox(label="自我介绍：我是谁", lines=2)
+            ibrand = gr.Textbox(label="我的品牌", lines=2)
+            value = gr.Textbox(label="我能给你什么", lines=2)
+            trust = gr.Textbox(label="为什么信我", lines=2)
+        internal = gr.Textbox(label="内部备注（只给运营看，起草时当背景，不会写进群消息；一行一条）", lines=2)
+        groups = gr.Dataframe(
+            headers=[
+                "群名",
+                "类型（引流群/活动群/转化群/学习群）",
+                "定位（只给运营看）",
+                "时段（08:00 早安；12:30 话题）",
+                "给成员看的介绍",
+                "昵称格式",
+                "开群日",
+                "解散日",
+                "解散后去的群",
+            ],
+            column_count=9,
+            interactive=True,
+            wrap=True,
+            label="群与时段（可加行）",
+            elem_id="persona-groups",
+        )
+        with gr.Row():
+            save = gr.Button("保存为新版本", variant="primary", elem_id="persona-save")
+            reload = gr.Button("重新载入")
+        msg = gr.Markdown(elem_id="persona-msg")
+        with gr.Row():
+            versions = gr.Dropdown(list_versions(svc.settings.persona_path), label="历史版本", scale=3)
+            restore = gr.Button("恢复这个版本", scale=1)
+        fields: list[gr.components.Component] = [
+            internal,
+            name,
+            brand,
+            industry,
+            archetype,
+            address,
+            catchphrases,
+            emoji,
+        ]
+        fields += [signoff, tone, taboo, who, ibrand, value, trust, groups]
+
+        def values(form: dict) -> list:
+            return [form[k] for k in hg.PERSONA_FIELDS]
+
+        def load():  # noqa: ANN202
+            return values(hg.persona_form(svc))
+
+        def do_save(it, n, b, i, a, ad, cp, em, so, to, tb, w, ib, v, tr, table, request: gr.Request):  # noqa: ANN001, ANN202
+            rows = table.values.tolist() if hasattr(table, "values") else list(table or [])
+            form = dict(
+                zip(hg.PERSONA_FIELDS, [it, n, b, i, a, ad, cp, em, so, to, tb, w, ib, v, tr, rows], strict=True)
+            )
+            text, names = hg.save_persona(svc, form, _author(request))
+            return text, gr.update(choices=names, value=None)
+
+        def do_restore(v):  # noqa: ANN001, ANN202
+            text, form = hg.restore_persona(svc, v or "")
+            return [text, gr.update(choices=list_versions(svc.settings.persona_path)), *values(form)]
+
+        save.click(do_save, fields, [msg, versions])
+        reload.click(load, None, fields)
+        restore.click(do_restore, [versions], [msg, versions, *fields])
+    return load, fields
+
+
+def _chat_tab(svc: Services) -> None:
+    with gr.Tab("群数据", id="chat"):
+        gr.Markdown(
+            "上传群聊导出记录（chatlog JSON/CSV、PyWxDump CSV、留痕 CSV、企业微信会话存档 JSONL，自动识别）。"
+            "IP 的每条消息成为往期帖子，带上之后成员的回复、回复人数、引用回复和接龙报名；成员消息按小时统计成群的节奏。"
+        )
+        with gr.Row():
+            file = gr.File(label="聊天记录导出文件", file_types=list(hg.CHAT_UPLOADS), elem_id="chat-file")
+            with gr.Column():
+                ip = gr.Textbox(
+                    label="IP 本人（发送者编号、群昵称，或 self＝导出者本人）", value="self", elem_id="chat-ip"
+                )
+                cgroup = gr.Textbox(label="群名（可选：选导出里的一个群，或给群起名）", elem_id="chat-group")
+                with gr.Row():
+                    window = gr.Number(label="统计窗口（分钟）", value=60, precision=0)
+                    since = gr.Textbox(label="只导入此日期以后（可选）", placeholder="2026-11-01")
+        with gr.Row():
+            go = gr.Button("导入聊天记录", variant="primary", elem_id="chat-import", scale=3)
+            draft = gr.Button("从 IP 的消息起草人设", scale=1, elem_id="chat-draft")
+        result = gr.Textbox(label="导入结果", lines=2, interactive=False, elem_id="chat-result")
+        with gr.Accordion(
+            "人设草稿（YAML：补全「待填写」后在知识库上传，或照着填「人设编辑」）", open=False
+        ) as draft_box:
+            drafted = gr.Code(language="yaml", label="persona.yaml", elem_id="chat-draft-yaml")
+        posts = gr.Dataframe(
+            headers=["编号", "时间", "群", "类型", "话题类型", "回复", "回复人数", "引用", "报名", "内容"],
+            label="IP 的帖子与互动（类型和话题类型是猜的：直接在表里改，再点「保存类型修改」）",
+            interactive=True,
+            static_columns=[0, 1, 2, 5, 6, 7, 8, 9],
+            wrap=True,
+            max_height=320,
+            elem_id="chat-posts",
+        )
+        with gr.Row():
+            retype = gr.Button("保存类型修改", size="sm", elem_id="chat-retype")
+            retyped = gr.Markdown()
+        gr.Markdown("### 群的节奏")
+        with gr.Row():
+            pick = gr.Dropdown(_groups(svc) or svc.activity.groups(), label="群", allow_custom_value=True, scale=3)
+            show = gr.Button("查看", scale=1, elem_id="chat-show")
+        summary = gr.Markdown(elem_id="chat-summary")
+        chart = gr.BarPlot(
+            x="小时", y="成员消息", color="标记", title="各小时成员消息数（标出了当前时段）", label="活跃时段", sort="x"
+        )
+        advice = gr.Markdown(elem_id="chat-advice")
+        with gr.Row():
+            by_type = gr.Dataframe(
+                headers=["内容类型", "帖子数", "平均回复", "平均回复人数", "平均报名", "平均互动分"],
+                label="按内容类型的互动",
+                interactive=False,
+            )
+            by_topic = gr.Dataframe(
+                headers=["话题类型", "帖子数", "平均回复", "平均回复人数", "平均报名", "平均互动分"],
+                label="按话题类型的互动",
+                interactive=False,
+            )
+        top = gr.Dataframe(
+            headers=["日期", "类型", "回复", "回复人数", "引用", "报名", "互动分", "内容"],
+            label="互动最高的帖子",
+            interactive=False,
+            wrap=True,
+        )
+
+        def view(g):  # noqa: ANN001, ANN202
+            import pandas as pd
+
+            d = hg.group_data(svc, g or "")
+            plot = pd.DataFrame(d["hours"], columns=["小时", "成员消息", "标记"])
+            return d["summary"], plot, d["advice"], d["by_type"], d["by_topic"], d["top"], d["posts"]
+
+        def run(f, who, g, w, s, progress=gr.Progress()):  # noqa: ANN001, ANN202, B008
+            def report(label: str, done: int, total: int) -> None:
+                progress((done, max(total, 1)), desc=label)
+
+            msg, rows = hg.import_chat(svc, f, who or "", g or "", w or 60, s or "", progress=report)
+            groups = sorted({str(r[2]) for r in rows})
+            chosen = groups[0] if groups else (g or None)
+            choices = sorted(set(_groups(svc)) | set(svc.activity.groups()))
+            return (msg, gr.update(choices=choices, value=chosen), *view(chosen)[:-1], rows)
+
+        def do_retype(table):  # noqa: ANN001, ANN202
+            rows = table.values.tolist() if hasattr(table, "values") else list(table or [])
+            return hg.retype_posts(svc, rows)
+
+        outs = [summary, chart, advice, by_type, by_topic, top, posts]
+        go.click(run, [file, ip, cgroup, window, since], [result, pick, *outs])
+        retype.click(do_retype, [posts], retyped)
+        draft.click(
+            lambda f, who, g: (gr.update(open=True), hg.draft_persona(f, who or "", g or "")),
+            [file, ip, cgroup],
+            [draft_box, drafted],
+        )
+        show.click(view, [pick], outs)
+        pick.input(view, [pick], outs)
+
+
 def _eval_tab(svc: Services) -> None:
     from copilot.evaluate import SUITE_DIR
 
@@ -431,7 +616,8 @@ def _settings_tab(svc: Services) -> None:
     with gr.Tab("设置", id="settings"):
         status = gr.Markdown(h.llm_status(svc))
         gr.Markdown(
-            "任意 OpenAI 兼容接口都可以用。API Key 只保存在本次运行的内存里，不会显示、不会写日志；长期配置请写进 `.env`。"
+            "任意 OpenAI 兼容接口都可以用。保存后写进工作区，重启后仍然有效；API Key 单独存成只有本人可读的文件（权限 0600），"
+            "不会显示、不会写日志。环境变量或 `.env` 里写了的项优先。"
         )
         with gr.Row():
             preset = gr.Dropdown(
@@ -467,9 +653,12 @@ def build_demo(svc: Services) -> gr.Blocks:
             load_queue, filters, table = _queue_tab(svc)
             _calendar_tab(svc)
             refresh_kb, kb_outputs = _knowledge_tab(svc, [day_group])
+            load_persona_form, persona_fields = _persona_tab(svc)
+            _chat_tab(svc)
             _eval_tab(svc)
             _settings_tab(svc)
         demo.load(refresh_kb, None, kb_outputs)
+        demo.load(load_persona_form, None, persona_fields)
         demo.load(lambda: load_queue("", "", ""), None, table)
     return demo
 

@@ -227,3 +227,25 @@ def test_login_is_required_and_the_author_is_the_logged_in_user(demo_home: Path,
         proc.wait(timeout=20)
     records = ReviewStore(Settings(home=home).db_path).list(date="2026-11-25")
     assert records and {r.author for r in records} == {"xiaowang"}
+
+
+def test_group_data_and_persona_tabs(page) -> None:  # noqa: ANN001
+    page.get_by_role("tab", name="群数据").click()
+    page.locator("#chat-file input[type=file]").set_input_files(str(ROOT / "knowledge" / "chat_export.json"))
+    page.wait_for_timeout(500)
+    page.click("#chat-import")
+    page.wait_for_function("document.querySelector('#chat-result textarea').value.includes('IP 的帖子 12 条')")
+    page.wait_for_function("document.querySelector('#chat-summary').innerText.includes('每天')")
+    assert "活跃时段" in page.locator("#chat-summary").inner_text()
+    page.click("#chat-draft")
+    page.wait_for_function("(document.querySelector('#chat-draft-yaml')?.innerText || '').includes('待填写')")
+    assert "喝茶不急，慢慢来" in page.locator("#chat-draft-yaml").inner_text()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(SHOTS / "chat.png"), full_page=True)
+
+    page.get_by_role("tab", name="人设编辑", exact=True).click()
+    page.wait_for_function("document.querySelector('#persona-name textarea, #persona-name input').value === '阿禾'")
+    page.click("#persona-save")
+    page.wait_for_function("document.querySelector('#persona-msg').innerText.includes('已保存人设「阿禾」')")
+    page.screenshot(path=str(SHOTS / "persona.png"))
+    assert "Traceback" not in page.locator("body").inner_text()
