@@ -41,6 +41,10 @@ class _Bar:
             bar.close()  # type: ignore[attr-defined]
 
 
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def cmd_init(svc: Services, args: argparse.Namespace) -> int:
     report = svc.ingest_demo(progress=_Bar(), only_if_empty=not args.force)
     if report is None:
@@ -59,6 +63,7 @@ def cmd_ingest(svc: Services, args: argparse.Namespace) -> int:
         [Path(d) for d in args.doc or []],
         Path(args.persona) if args.persona else None,
         progress=_Bar(),
+        on_wait=_say,
     )
     print(summary(report))
     return 1 if report.refused else 0
