@@ -11,6 +11,7 @@ from pathlib import Path
 
 from copilot.draft import SCRIPT_KINDS, TEMPLATE_MODEL, Draft, rewrite_result
 from copilot.errors import CopilotError, InputError
+from copilot.evaluate import assertion_label
 from copilot.ingest import summary
 from copilot.readers import decode_bytes
 from copilot.records import TOPIC_TYPES
@@ -287,12 +288,12 @@ def cmd_eval(svc: Services, args: argparse.Namespace) -> int:
     )
     print(f"\n{'用例':<14}{'输出':<16}{'人设分':>6}{'AI味':>6}  结果")
     for o in data["outputs"]:
-        failed = "、".join(f"{c['type']}={c['value']}" for c in o["checks"] if not c["passed"])
+        failed = "、".join(f"{assertion_label(c['type'])}={c['value']}" for c in o["checks"] if not c["passed"])
         print(
             f"{o['case']:<14}{o['label']:<16}{o['voice_score']:>6.0f}{o['ai_flavor']:>6.2f}  "
             f"{'通过' if o['passed'] else '未通过 ' + failed}"
         )
-    print("\n按断言的通过率：" + "，".join(f"{k} {v}%" for k, v in s["by_assertion"].items()))
+    print("\n按断言的通过率：" + "，".join(f"{assertion_label(k)} {v}%" for k, v in s["by_assertion"].items()))
     print(f"报告：{paths['html']}\n      {paths['md']}\n结果：{paths['json']}")
     if regressions:
         print("\n回归（超出容差）：\n" + "\n".join(f"  - {r}" for r in regressions), file=sys.stderr)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from copilot.draft import TEMPLATE_MODEL, Draft
 from copilot.errors import CopilotError
+from copilot.evaluate import assertion_label
 from copilot.ingest import summary
 from copilot.readers import DOC_TYPE
 from copilot.retrieve import Filters
@@ -457,11 +458,11 @@ def run_eval(svc: Services, suite: str, progress=None) -> tuple[str, str | None,
     s = data["summary"]
     rows = "\n".join(
         f"| {o['case']} | {o['label']} | {o['voice_score']:.0f} | {o['ai_flavor']:.2f} | {'✅' if o['passed'] else '❌'} | "
-        + "；".join(f"{c['type']}={c['value']}" for c in o["checks"] if not c["passed"])
+        + "；".join(f"{assertion_label(c['type'])}={c['value']}" for c in o["checks"] if not c["passed"])
         + " |"
         for o in data["outputs"]
     )
-    by = "，".join(f"{k} {v}%" for k, v in s["by_assertion"].items())
+    by = "，".join(f"{assertion_label(k)} {v}%" for k, v in s["by_assertion"].items())
     md = (
         f"**{data['suite']}** · {_model_label(data['model'])} · 通过率 **{s['pass_rate']}%** · 平均人设分 "
         f"{s['mean_voice']} · 平均 AI 味 {s['mean_ai_flavor']}\n\n按断言：{by}\n\n"
