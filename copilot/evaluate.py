@@ -345,10 +345,10 @@ def write_report(result: SuiteResult, directory: Path, regressions: list[str] | 
     plt.close(fig)
 
     md = [
-        f"# 评测报告：{result.suite}",
+        f"# 评测报告：{_md_cell(result.suite)}",
         "",
-        f"- 起草器：{result.model}",
-        f"- 时间：{result.started}",
+        f"- 起草器：{_md_cell(result.model)}",
+        f"- 时间：{_md_cell(result.started)}",
         f"- 通过率：{result.pass_rate}%　平均人设分：{result.mean_voice}　平均 AI 味：{result.mean_ai_flavor}",
         "",
         f"![chart]({paths['png'].name})",
@@ -364,7 +364,7 @@ def write_report(result: SuiteResult, directory: Path, regressions: list[str] | 
             f"| {_md_cell(o.case)} | {_md_cell(o.label)} | {o.voice_score:.0f} | {o.ai_flavor:.2f} | {'✅' if o.passed else '❌'} | {failed} |"
         )
     if regressions:
-        md += ["", "## 回归", *[f"- {r}" for r in regressions]]
+        md += ["", "## 回归", *[f"- {_md_cell(r)}" for r in regressions]]
     atomic_write(paths["md"], "\n".join(md) + "\n")
     rows = "".join(
         f"<tr class='{'ok' if o.passed else 'bad'}'><td>{_esc(o.case)}</td><td>{_esc(o.label)}</td>"
