@@ -357,9 +357,9 @@ def write_report(result: SuiteResult, directory: Path, regressions: list[str] | 
         "|---|---|---|---|---|---|",
     ]
     for o in result.outputs:
-        failed = "；".join(
-            f"{assertion_label(c.type)}={c.value}（要求 {c.expected}）" for c in o.checks if not c.passed
-        ).replace("|", "\\|")
+        failed = _md_cell(
+            "；".join(f"{assertion_label(c.type)}={c.value}（要求 {c.expected}）" for c in o.checks if not c.passed)
+        )
         md.append(
             f"| {_md_cell(o.case)} | {_md_cell(o.label)} | {o.voice_score:.0f} | {o.ai_flavor:.2f} | {'✅' if o.passed else '❌'} | {failed} |"
         )
