@@ -54,7 +54,7 @@ def test_unknown_group_lists_known_ones(demo_copy: Path) -> None:
 def test_llm_day_prompts_carry_persona_delimited_examples_and_fit_budget(demo_copy: Path, stub) -> None:  # noqa: ANN001
     svc = Services(llm_settings(demo_copy, stub))
     pairs = svc.draft_day(GROUP, dt.date(2026, 11, 24))
-    assert all(d.status == "ok" and d.model == "stub-model" and d.prompt == "day_slot@4" for d, _ in pairs)
+    assert all(d.status == "ok" and d.model == "stub-model" and d.prompt == "day_slot@5" for d, _ in pairs)
     assert len(stub.requests) == len(pairs) == 5
     for req in stub.requests:
         system, user = req["messages"][0]["content"], req["messages"][1]["content"]
