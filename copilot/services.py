@@ -19,6 +19,7 @@ from copilot.ingest import FileProgress, ingest_files, install_persona, recover
 from copilot.llm import Chat, build_chat, build_embedding
 from copilot.persona import load_persona
 from copilot.profile import VoiceProfile, learn_profile
+from copilot.push import SharedRateLimiter
 from copilot.readers import DOC_TYPE
 from copilot.records import IngestReport, Persona
 from copilot.retrieve import HybridRetriever
@@ -71,6 +72,11 @@ class Services:
         if pending(self.settings.home) is not None and write_lock(self.settings.home).try_hold():
             recover(store)
         return store
+
+    @cached_property
+    def push_limiter(self) -> SharedRateLimiter:
+        """The group robots' 20-per-minute limit, kept in the workspace so every process shares it."""
+        return SharedRateLimiter(self.settings.home / "push_rate.sqlite3")
 
     @cached_property
     def retriever(self) -> HybridRetriever:

@@ -167,7 +167,7 @@ class Workflow:
         rec = self.review.get(rid)
         if rec.state not in ("approved", "published"):
             raise InputError("只能推送已通过的草稿")
-        result = push(url, rec.text, msgtype)
+        result = push(url, rec.text, msgtype, limiter=self.svc.push_limiter)
         if result.ok:
             return self.review.publish(rid, author=author, result=result.message)
         self.review.note_push_failure(rid, author=author, result=result.message)
