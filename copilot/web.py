@@ -412,11 +412,18 @@ def build_demo(svc: Services) -> gr.Blocks:
     return demo
 
 
-def launch(svc: Services, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Start the server (blocking); COPILOT_AUTH=user:pass[,user:pass] turns on login."""
+def launch(svc: Services, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True) -> gr.Blocks:
+    """Start the server (blocking unless block=False); COPILOT_AUTH=user:pass[,user:pass] turns on login,
+    behind a gate that shows nothing but a login page before login and throttles wrong passwords."""
+    from starlette.middleware import Middleware
+
+    from copilot.login import LoginGate
+
     auth = [tuple(pair.split(":", 1)) for pair in svc.settings.auth.split(",") if ":" in pair] or None
     demo = build_demo(svc)
     demo.queue(default_concurrency_limit=4).launch(
+        prevent_thread_lock=not block,
+        app_kwargs={"middleware": [Middleware(LoginGate)]} if auth else None,
         server_name=host,
         server_port=port,
         theme=theme(),
@@ -428,3 +435,4 @@ def launch(svc: Services, host: str = "127.0.0.1", port: int = 7860) -> None:
         max_file_size=f"{int(svc.settings.max_upload_mb)}mb",
         footer_links=[],
     )
+    return demo
