@@ -7,8 +7,9 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+from copilot.dates import parse_day
 from copilot.draft import TEMPLATE_MODEL, Draft
-from copilot.errors import CopilotError
+from copilot.errors import CopilotError, InputError
 from copilot.evaluate import assertion_label
 from copilot.ingest import summary
 from copilot.readers import DOC_TYPE
@@ -114,6 +115,11 @@ STATE_CHOICES = [
 ]
 
 
+def group_filter_choices(groups: list[str]) -> list[tuple[str, str]]:
+    """The queue's group filter: 全部 (every group) first, then each group by name."""
+    return [("全部", ""), *((g, g) for g in groups)]
+
+
 def _model_label(model: str) -> str:
     return "模板起草（未接大模型）" if model == TEMPLATE_MODEL else f"模型 {model}"
 
@@ -174,9 +180,9 @@ def generate_day(
 ) -> tuple[list[dict], str]:
     """Draft a day for a group; returns cards in slot order and a summary message."""
     try:
-        day = dt.date.fromisoformat(date.strip()) if date and date.strip() else dt.date.today()
-    except ValueError:
-        return [], f"日期「{date}」格式不对，请写成 2026-11-24"
+        day = parse_day(date)
+    except InputError as exc:
+        return [], str(exc)
     try:
         items = Workflow(svc).generate_day(group or None, day, author, progress=progress, notes=notes or "")
     except Exception as exc:  # noqa: BLE001 - shown to the operator

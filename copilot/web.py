@@ -223,7 +223,7 @@ def _queue_tab(svc: Services):  # noqa: ANN202
     with gr.Tab("审核队列", id="queue"):
         with gr.Row():
             date = gr.Textbox(label="日期（留空为全部）", elem_id="queue-date")
-            group = gr.Dropdown(["", *_groups(svc)], value="", label="群")
+            group = gr.Dropdown(h.group_filter_choices(_groups(svc)), value="", label="群")
             state = gr.Dropdown(h.STATE_CHOICES, value="", label="状态")
             refresh = gr.Button("刷新", elem_id="queue-refresh")
         table = gr.Dataframe(
