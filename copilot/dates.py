@@ -18,7 +18,7 @@ def parse_day(value: str | None, default: dt.date | None = None) -> dt.date:
         return default or dt.date.today()
     m = _ISO.fullmatch(text)
     if not m:
-        raise InputError(f"日期「{text}」看不懂，请写成 YYYY-MM-DD，例如 2026-11-30")
+        raise InputError(f"日期「{text}」格式不对，请写成 YYYY-MM-DD，例如 2026-11-30")
     year, month, day = (int(g) for g in m.groups())
     if not 1 <= month <= 12:
         raise InputError(f"{text} 这一天不存在：月份只有 1 到 12")

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from copilot.config import Settings
 from copilot.errors import ConfigError
@@ -61,7 +60,14 @@ def _posts(path: Path, prefix: str, n: int) -> Path:
     return path
 
 
-def test_two_workspaces_and_a_cli_share_one_chroma_server(chroma_url: str, tmp_path: Path) -> None:
+def test_two_workspaces_and_a_cli_share_one_chroma_server(
+    chroma_url: str,
+    tmp_path: Path,
+    monkeypatch,
+    capsys,  # noqa: ANN001
+) -> None:
+    from copilot.cli import main
+
     one = Services(Settings(home=tmp_path / "app1", chroma_url=chroma_url))
     two = Services(Settings(home=tmp_path / "app2", chroma_url=chroma_url))
     assert one.ingest([_posts(tmp_path / "甲.jsonl", "a", 4)]).added == 4
@@ -70,21 +76,10 @@ def test_two_workspaces_and_a_cli_share_one_chroma_server(chroma_url: str, tmp_p
     assert not (tmp_path / "app1" / "chroma" / "chroma.sqlite3").exists()  # nothing stored locally
     hits = two.retriever.search("白茶 85 度", k=7)
     assert {h.post.id for h in hits} == {"a0", "a1", "a2", "a3", "b0", "b1", "b2"}
-    cli = subprocess.run(
-        [sys.executable, "-m", "copilot", "stats", "--json"],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "COPILOT_HOME": str(tmp_path / "cli"),
-            "COPILOT_CHROMA_URL": chroma_url,
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert cli.returncode == 0, cli.stderr
-    assert json.loads(cli.stdout)["content_type"] == {"干货": 7}
+    monkeypatch.setenv("COPILOT_HOME", str(tmp_path / "cli"))
+    monkeypatch.setenv("COPILOT_CHROMA_URL", chroma_url)
+    assert main(["stats", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["content_type"] == {"干货": 7}
 
 
 def test_a_bad_or_unreachable_server_url_is_explained_in_chinese(tmp_path: Path) -> None:
