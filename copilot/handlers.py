@@ -58,7 +58,14 @@ def upload_knowledge(svc: Services, paths: list[str], doc_paths: list[str] | Non
         else:
             posts.append(p)
     try:
-        report = svc.ingest(posts, docs, persona, progress=progress, names=names)
+        report = svc.ingest(
+            posts,
+            docs,
+            persona,
+            progress=progress,
+            names=names,
+            on_wait=(lambda message: progress(message, 0, 1)) if progress else None,
+        )
     except Exception as exc:  # noqa: BLE001 - shown to the operator as a message
         return friendly(exc)
     text = summary(report)

@@ -194,7 +194,10 @@ class Chat:
         except Exception as exc:  # noqa: BLE001 - every client failure becomes one readable error
             raise LLMError(describe_failure(exc)) from exc
         text = msg.content if isinstance(msg.content, str) else str(msg.content)
-        self._check_end(msg.response_metadata.get("finish_reason"))
+        # A whole (non-streamed) body arrived, so only "cut at max_tokens" is checked: some compatible servers
+        # leave finish_reason out of complete answers.
+        if msg.response_metadata.get("finish_reason") == "length":
+            self._check_end("length")
         if len(text) > self.max_chars:
             raise self._too_long(len(text))
         usage = msg.usage_metadata

@@ -33,9 +33,6 @@ def test_an_answer_cut_at_max_tokens_fails(demo_copy: Path, stub) -> None:  # no
     stub.inject("length")
     with pytest.raises(LLMError, match="64 tokens"):
         chat.complete("", "任务：写一条早安")
-    stub.inject("truncated")
-    with pytest.raises(LLMError, match="中途断开"):
-        chat.complete("", "任务：写一条早安")
 
 
 def test_a_stream_cut_without_finish_reason_fails_and_regenerate_keeps_the_old_version(

@@ -142,3 +142,48 @@ def test_persona_over_the_size_limit_is_refused_from_the_cli(
     big.write_text("name: 阿禾\ntone: [" + ", ".join(["温柔"] * 40000) + "]\n", "utf-8")
     assert main(["ingest", "--persona", str(big)]) == 1
     assert "超过上限 64 KB" in capsys.readouterr().out and not (home / "persona.yaml").exists()
+
+
+def test_an_upload_in_the_app_waits_for_a_cli_ingest_and_says_so(services: Services, tmp_path: Path) -> None:
+    import threading
+
+    from copilot import handlers as h
+
+    home = services.settings.home
+    home.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(  # another process holding the writer lock, as a running `copilot ingest` does
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); fcntl.flock(fd, fcntl.LOCK_EX);"
+            "print('locked', flush=True); sys.stdin.read(1)",
+            str(home / ".write.lock"),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdin is not None
+    assert holder.stdout.readline().strip() == "locked"
+    waiting = threading.Event()
+    seen: list[str] = []
+
+    def progress(label: str, done: int, total: int) -> None:
+        seen.append(label)
+        if "另一个导入" in label:
+            waiting.set()
+
+    result: list[str] = []
+    posts = _posts(tmp_path / "上传.jsonl", "u", 3)
+    worker = threading.Thread(
+        target=lambda: result.append(h.upload_knowledge(services, [str(posts)], progress=progress))
+    )
+    worker.start()
+    assert waiting.wait(timeout=60)
+    assert not result  # still waiting for the other writer
+    holder.stdin.write("x")
+    holder.stdin.close()
+    holder.wait(timeout=30)
+    worker.join(timeout=120)
+    assert result and "新增 3 条" in result[0]
+    assert services.store.count() == 3
