@@ -12,6 +12,7 @@ from copilot.draft import TEMPLATE_MODEL, Draft
 from copilot.errors import CopilotError, InputError
 from copilot.evaluate import assertion_label
 from copilot.ingest import summary
+from copilot.neterrors import describe_network_error
 from copilot.readers import DOC_TYPE
 from copilot.retrieve import Filters
 from copilot.review import Record
@@ -28,6 +29,9 @@ def friendly(exc: BaseException) -> str:
     """A readable Chinese message for any error; unexpected ones are logged, never shown as a trace."""
     if isinstance(exc, CopilotError):
         return str(exc)
+    if isinstance(exc, OSError) or "Connection" in type(exc).__name__:
+        log.warning("network error in a handler: %s", exc)
+        return describe_network_error(exc)
     log.exception("unexpected error in a handler")
     return f"出错了（{type(exc).__name__}）：操作没有完成，已写入日志。请重试，或把日志发给技术同事。"
 

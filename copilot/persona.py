@@ -142,6 +142,14 @@ def load_persona(path: Path, max_bytes: int = MAX_PERSONA_BYTES) -> Persona:
     raw = path.read_bytes()
     text = decode_bytes(raw, str(path))
     try:
+        # Anchors and aliases (& and *) can make a small file expand into an enormous structure; a persona
+        # never needs them.
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                line = event.start_mark.line + 1 if event.start_mark else None
+                raise InputError(
+                    "人设文件里不能用 YAML 锚点和别名（& 与 *），请把内容直接写出来", file=str(path), line=line
+                )
         data = yaml.safe_load(text)
     except RecursionError:
         raise InputError("YAML 嵌套太深", file=str(path)) from None

@@ -160,3 +160,15 @@ def test_not_a_zip_is_refused_as_xlsx(tmp_path: Path) -> None:
     path.write_bytes(buf.getvalue())
     with pytest.raises(InputError, match="XLSX"):
         read_posts(path)
+
+
+def test_a_persona_yaml_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
+    from copilot.persona import load_persona
+
+    lines = ["name: 阿禾", 'a0: &a0 ["茶", "茶", "茶", "茶", "茶", "茶", "茶", "茶", "茶"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]  # 9^10 items once expanded
+    path = tmp_path / "炸弹.yaml"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    with pytest.raises(InputError, match="锚点和别名") as err:
+        load_persona(path)
+    assert err.value.line == 3
