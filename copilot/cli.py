@@ -123,10 +123,17 @@ def _date(value: str | None) -> dt.date:
 def _print_draft(d: Draft, header: str) -> None:
     label = "模板" if d.model == TEMPLATE_MODEL else d.model
     print(f"\n=== {header} · {label} · {d.prompt} ===")
-    if d.status != "ok":
+    if d.status == "failed":
         print(f"[失败] {d.error}")
         return
+    if d.status == "skipped":
+        print(f"[空着] {d.error}")
+        return
     print(d.text)
+    for w in d.warnings:
+        print(f"⚠ {w.label}")
+    if d.note:
+        print(f"（给运营的备注：{d.note}）")
     if d.sources:
         print(f"（参考：{'、'.join(d.sources)}）")
     if d.error:
@@ -141,7 +148,19 @@ def cmd_day(svc: Services, args: argparse.Namespace) -> int:
     pairs = svc.draft_day(
         args.group, _date(args.date), save=not args.no_save, notes=args.notes or "", progress=progress
     )
-    keys = ("slot_time", "content_type", "text", "model", "prompt", "sources", "status", "error")
+    keys = (
+        "slot_time",
+        "content_type",
+        "title",
+        "text",
+        "model",
+        "prompt",
+        "sources",
+        "status",
+        "error",
+        "warnings",
+        "note",
+    )
     if args.json:
         _dump(
             [
@@ -161,7 +180,7 @@ def cmd_day(svc: Services, args: argparse.Namespace) -> int:
             _print_draft(d, f"{d.slot_time} {d.content_type}")
         if not args.no_save:
             print("\n草稿已进入审核队列（make run 打开「审核队列」查看）。")
-    return 0 if all(d.status == "ok" for d, _ in pairs) else 1
+    return 0 if all(d.status != "failed" for d, _ in pairs) else 1
 
 
 def cmd_intro(svc: Services, args: argparse.Namespace) -> int:
@@ -305,6 +324,143 @@ def cmd_eval(svc: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calendar(svc: Services, args: argparse.Namespace) -> int:
+    from copilot.calendar import entry_from_mapping
+
+    cal = svc.calendar
+    groups = [g.name for g in svc.persona().groups] if svc.settings.persona_path.exists() else None
+    if args.action == "import":
+        added, updated = cal.import_file(Path(args.file), groups)
+        print(f"活动日历已导入：新增 {added} 个，更新 {updated} 个。")
+        return 0
+    if args.action == "add":
+        stages: dict[str, str] = {}
+        for item in args.stage or []:
+            name, _, rng = item.partition("=")
+            stages[name.strip()] = rng.strip()
+        data: dict[str, object] = {"name": args.name, "group": args.group or "", "start": args.start}
+        data.update(end=args.end, facts=args.facts, notes=args.notes or "", stages=stages)
+        try:
+            entry = entry_from_mapping(data, groups)
+        except InputError as exc:
+            raise InputError(f"字段「{exc.column}」：{exc.reason}" if exc.column else exc.reason) from None
+        cal.save([entry])
+        print(f"已添加活动「{entry.name}」（编号 {entry.id}）")
+        return 0
+    if args.action == "remove":
+        entry = cal.remove(args.id)
+        print(f"已删除活动「{entry.name}」（编号 {entry.id}）")
+        return 0
+    entries = cal.list(_date(args.since) if args.since else None, _date(args.until) if args.until else None)
+    if args.json:
+        _dump([e.as_dict() for e in entries])
+        return 0
+    if not entries:
+        print("活动日历是空的：用 copilot calendar add 或 copilot calendar import 添加活动。")
+    for e in entries:
+        shown = "，".join(f"{s} {a.month}/{a.day}-{b.month}/{b.day}" for s, a, b in e.stages)
+        print(f"{e.id}  {e.start}～{e.end}  {e.name}  [{e.group or '所有群'}]{'  ' + shown if shown else ''}")
+        if e.facts:
+            print(f"    事实：{e.facts}")
+        if e.notes:
+            print(f"    备注（仅运营可见）：{e.notes}")
+    return 0
+
+
+def cmd_check(svc: Services, args: argparse.Namespace) -> int:
+    texts = _texts(args)
+    day = _date(args.date)
+    rows = [{"text": t, "warnings": [w.as_dict() for w in svc.check(t, day, args.group)]} for t in texts]
+    if args.json:
+        _dump(rows)
+    else:
+        for r in rows:
+            print(f"\n=== {r['text'][:60]} ===")
+            if not r["warnings"]:
+                print("没有发现过期、矛盾或内部信息。")
+            for w in r["warnings"]:
+                print(f"⚠ [{w['kind']}] 「{w['text']}」 {w['message']}")
+    return 1 if any(r["warnings"] for r in rows) else 0
+
+
+def _record_json(rec) -> dict:  # noqa: ANN001 - a review Record
+    return {
+        "id": rec.id,
+        "date": rec.date,
+        "group": rec.group,
+        "slot_time": rec.slot_time,
+        "content_type": rec.content_type,
+        "status": rec.state,
+        "version": rec.version,
+        "text": rec.text,
+        "warnings": [w.as_dict() for w in rec.warnings],
+        "note": rec.note,
+    }
+
+
+def cmd_queue(svc: Services, args: argparse.Namespace) -> int:
+    from copilot.workflow import Workflow
+
+    flow = Workflow(svc)
+    who = "命令行"
+    if args.action == "list":
+        recs = svc.review.list(date=args.date or "", group=args.group or "", state=args.status or "")
+        if args.json:
+            _dump([_record_json(r) for r in recs])
+        for r in [] if args.json else recs:
+            warn = f"  ⚠ {r.warning_summary()}" if r.warnings else ""
+            print(f"{r.id}  {r.date} {r.slot_time} {r.group} {r.content_type}  [{r.state_label} 第{r.version}版]{warn}")
+        return 0
+    if args.action == "show":
+        rec = svc.review.get(args.id)
+        versions = svc.review.versions(args.id)
+        if args.json:
+            _dump({**_record_json(rec), "versions": [v.__dict__ for v in versions]})
+            return 0
+        print(
+            f"{rec.id}  {rec.date} {rec.slot_time} {rec.group} {rec.content_type}  [{rec.state_label} 第{rec.version}版]"
+        )
+        print(rec.text)
+        for w in rec.warnings:
+            print(f"⚠ {w.label}")
+        if rec.note:
+            print(f"（给运营的备注：{rec.note}）")
+        for v in versions:
+            print(f"--- 第 {v.version} 版 · {v.note} · {v.author} · {v.created_at}")
+        return 0
+    if args.action == "edit":
+        text = Path(args.file).read_text("utf-8") if args.file else (args.text or "")
+        rec = flow.edit(args.id, text, args.version, who)
+        print(f"已保存为第 {rec.version} 版" + (f"（提示：{rec.warning_summary()}）" if rec.warnings else ""))
+        return 0
+    if args.action == "approve":
+        failed = 0
+        for rid in args.ids:
+            try:
+                rec = flow.approve(rid, None, who, ack_warnings=args.ack_warnings)
+                print(f"{rid}：已通过")
+            except CopilotError as exc:
+                failed += 1
+                print(f"{rid}：{exc}", file=sys.stderr)
+        return 1 if failed else 0
+    if args.action == "reject":
+        flow.reject(args.id, args.reason, None, who)
+        print(f"{args.id}：已驳回")
+        return 0
+    if args.action == "reopen":
+        flow.reopen(args.id, who)
+        print(f"{args.id}：已重新打开")
+        return 0
+    path = flow.export(
+        args.format,
+        Path(args.out) if args.out else svc.settings.home / "exports",
+        date=args.date,
+        group=args.group or "",
+    )
+    print(f"已导出：{path}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argparse tree for every subcommand."""
     p = ChineseParser(prog="copilot", description="社群内容副驾：按 IP 人设起草社群每日内容")
@@ -371,6 +527,68 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("suite", metavar="评测集", help="评测集名（day_plan/intro/topics/rewrite）或 YAML 路径")
     s.add_argument("--baseline", metavar="基线文件", help="以前的结果 JSON")
     s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("calendar", help="活动日历：导入、添加、查看、删除活动")
+    cal = s.add_subparsers(dest="action", required=True, title="操作", metavar="操作")
+    c = cal.add_parser("import", help="从 YAML / JSON / CSV 导入活动（同名同群同开始日期会更新）")
+    c.add_argument("file", metavar="文件", help="活动文件（YAML / JSON / CSV）")
+    c = cal.add_parser("add", help="添加一个活动")
+    c.add_argument("--name", required=True, help="活动名称")
+    c.add_argument("--start", required=True, help="开始日期 YYYY-MM-DD")
+    c.add_argument("--end", required=True, help="结束日期 YYYY-MM-DD")
+    c.add_argument("--group", help="群名（不填表示所有群）")
+    c.add_argument("--stage", action="append", help="阶段，如 预热=2026-12-08..2026-12-09（可重复）")
+    c.add_argument("--facts", required=True, help="时间、价格、福利、名额等，原样写进草稿")
+    c.add_argument("--notes", help="只给运营看的备注")
+    c = cal.add_parser("list", help="列出活动")
+    c.add_argument("--from", dest="since", help="起始日期")
+    c.add_argument("--to", dest="until", help="截止日期")
+    c.add_argument("--json", action="store_true", help="输出 JSON")
+    c = cal.add_parser("remove", help="删除一个活动")
+    c.add_argument("id", help="活动编号（calendar list 里看）")
+    s.set_defaults(func=cmd_calendar)
+
+    s = sub.add_parser("queue", help="审核队列：查看、修改、通过、驳回、重新打开、导出")
+    q = s.add_subparsers(dest="action", required=True, title="操作", metavar="操作")
+    c = q.add_parser("list", help="列出草稿")
+    c.add_argument("--date", metavar="日期", help="YYYY-MM-DD")
+    c.add_argument("--group", metavar="群名", help="群名")
+    c.add_argument(
+        "--status",
+        choices=["draft", "approved", "rejected", "published"],
+        help="draft 待审核、approved 已通过、rejected 已驳回、published 已发布",
+    )
+    c.add_argument("--json", action="store_true", help="输出 JSON")
+    c = q.add_parser("show", help="看一条草稿和它的所有版本")
+    c.add_argument("id", metavar="编号", help="草稿编号")
+    c.add_argument("--json", action="store_true", help="输出 JSON")
+    c = q.add_parser("edit", help="保存修改为新版本（--version 必须是当前版本）")
+    c.add_argument("id", metavar="编号", help="草稿编号")
+    c.add_argument("--version", type=int, required=True, metavar="版本", help="你看到的版本号")
+    c.add_argument("--text", metavar="文本", help="修改后的全文")
+    c.add_argument("-f", "--file", metavar="文件", help="从文件读修改后的全文")
+    c = q.add_parser("approve", help="通过草稿（至少一个编号）")
+    c.add_argument("ids", nargs="+", metavar="编号", help="草稿编号（可多个）")
+    c.add_argument("--ack-warnings", action="store_true", help="确认已核对草稿上的提示（过期日期、内部信息等）")
+    c = q.add_parser("reject", help="驳回草稿")
+    c.add_argument("id", metavar="编号", help="草稿编号")
+    c.add_argument("--reason", required=True, metavar="原因", help="驳回原因")
+    c = q.add_parser("reopen", help="重新打开已通过或已驳回的草稿")
+    c.add_argument("id", metavar="编号", help="草稿编号")
+    c = q.add_parser("export", help="导出已通过的内容")
+    c.add_argument("--date", required=True, metavar="日期", help="YYYY-MM-DD")
+    c.add_argument("--group", metavar="群名", help="群名")
+    c.add_argument("--format", choices=["csv", "xlsx", "md"], default="csv", help="导出格式（默认 csv）")
+    c.add_argument("--out", help="导出目录（默认 COPILOT_HOME/exports）")
+    s.set_defaults(func=cmd_queue)
+
+    s = sub.add_parser("check", help="检查文本里的过期日期、星期、时令、来源不明的事实和内部信息")
+    s.add_argument("text", nargs="?", help="要检查的文本")
+    s.add_argument("-f", "--file", help="JSONL（text 字段）或每行一段的文本文件")
+    s.add_argument("--date", help="发送日期 YYYY-MM-DD（默认今天）")
+    s.add_argument("--group", help="群名")
+    s.add_argument("--json", action="store_true", help="输出 JSON")
+    s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("script", help="群规、群公告、欢迎语、活动三段式脚本、直播控场流程")
     s.add_argument("kind", choices=SCRIPT_KINDS, help="脚本类型：" + "、".join(SCRIPT_KINDS))

@@ -1,123 +1,36 @@
-"""The drafting engine: day plans, IP self-introductions, seven-type topics, scripts and persona rewrites."""
+"""The drafter: gathers what each draft may use into a DraftContext, hands it to the writer, checks what came back.
+
+Day plans follow the activity calendar: activity slots are written from the entry running that day and its stage;
+on a day without one they become a content type that suits the group, or stay empty with the reason on the card.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
-from copilot import template as tpl
+from copilot.calendar import Active, Calendar
 from copilot.errors import CopilotError, InputError, LLMError
-from copilot.llm import Chat
-from copilot.profile import VoiceProfile
-from copilot.prompts import load_prompt, render_template
-from copilot.records import TOPIC_TYPES, Group, Hit, Persona, Slot
+from copilot.fresh import Warning, check_text, conflicts, sources_for
+from copilot.mask import mask
+from copilot.records import TOPIC_TYPES, Draft, Group, Persona, Slot, Topic
 from copilot.retrieve import HybridRetriever
-from copilot.rewrite import diff_text, facts, facts_preserved, rewrite
-from copilot.tokens import count_tokens, fit_examples
+from copilot.rewrite import rewrite_result
+from copilot.template_writer import TEMPLATE_MODEL
+from copilot.writers import SLOT_GUIDES, DraftContext, Example, Writer, Written, finish
 
 log = logging.getLogger(__name__)
-TEMPLATE_MODEL = "template"
+__all__ = ["TEMPLATE_MODEL", "Draft", "Topic", "DayContext", "Drafter", "SCRIPT_KINDS", "rewrite_result"]
 
-# What each slot is for, in one line (shared by the LLM prompt; the template drafter has its own files).
-SLOT_GUIDES: dict[str, str] = {
-    "早安": "开启一天：问好、一句和季节或日常有关的话、今天群里的安排，轻松不说教，80-150 字。",
-    "干货": "讲一个具体、马上用得上的专业知识点，用亲身经验或真实细节支撑，结尾邀请提问，120-250 字。",
-    "话题": "抛出一个人人能接的话题，先说自己的小故事，再用一个好回答的问题收尾，80-180 字。",
-    "活动预告": "预告近期活动：是什么、什么时候、给谁、有什么好处、怎么参加，制造期待但不夸大，100-200 字。",
-    "活动提醒": "提醒已经公布的活动：时间、参与方式、截止时间，简短有力，60-150 字。",
-    "晚安": "收尾一天：简单回顾今天群里聊了什么，一句走心的话，道晚安，60-140 字。",
-    "自我介绍": "以第一人称介绍自己，按我是谁、我的品牌、我能给你什么、为什么信我。",
-    "群规": "用群主口吻重申几条群规，清楚友好。",
-    "欢迎": "欢迎新成员，引导改昵称和自我介绍。",
-    "公告": "发布群公告：定位、每日节奏、近期安排，适合置顶。",
-    "其他": "写一条符合人设的群消息。",
-}
 SCRIPT_KINDS = ("群规", "群公告", "欢迎语", "发售", "接龙", "抽奖", "直播", "直播流程")
-INTRO_LENGTHS = (
-    ("完整版", "完整版，200-350 字，分 3-5 段"),
-    ("欢迎版", "简短欢迎版，60-100 字"),
-    ("名片版", "一行名片，30 字以内，用｜分隔"),
-)
-
-
-@dataclass(frozen=True)
-class Draft:
-    """One generated piece of content, with everything needed to trust and review it."""
-
-    kind: str
-    """day | intro | topic | script | rewrite."""
-    content_type: str
-    """Content type (早安, 干货 …) or the script / intro variant."""
-    text: str
-    """The draft text; empty when the draft failed."""
-    model: str
-    """Model name, or `template` for the offline drafter."""
-    prompt: str
-    """Prompt (or template) name@version that produced it."""
-    sources: tuple[str, ...] = ()
-    """Ids of the retrieved posts it was based on."""
-    status: str = "ok"
-    """ok | failed."""
-    error: str = ""
-    """Why it failed, in Chinese."""
-    slot_time: str = ""
-    """HH:MM for day-plan slots."""
-    group: str = ""
-    """Group name."""
-    date: str = ""
-    """ISO date the draft is for."""
-    title: str = ""
-    """Short label (topic title, intro length …)."""
-    prompt_tokens: int = 0
-    """Prompt tokens (tiktoken count for templates, the API's usage for models)."""
-    completion_tokens: int = 0
-    """Completion tokens."""
-    notes: tuple[str, ...] = ()
-    """Explanations: voice changes applied, warnings."""
-
-    def as_dict(self) -> dict:
-        """JSON-friendly dict."""
-        d = asdict(self)
-        d["sources"] = list(self.sources)
-        d["notes"] = list(self.notes)
-        return d
-
-
-@dataclass(frozen=True)
-class Topic:
-    """A discussion topic with the whole discussion loop."""
-
-    topic_type: str
-    """One of the seven topic types."""
-    title: str
-    """Short name."""
-    opening: str
-    """The host's opening post."""
-    follow_ups: tuple[str, ...]
-    """Prompts that keep the discussion going and extend it."""
-    summary: str
-    """The closing summary to post afterwards."""
-    draft: Draft = field(default_factory=lambda: Draft("topic", "话题", "", "", ""))
-    """Provenance (model, prompt, sources, status)."""
-
-    def as_dict(self) -> dict:
-        """JSON-friendly dict."""
-        d = self.draft.as_dict()
-        d.update(
-            topic_type=self.topic_type,
-            title=self.title,
-            opening=self.opening,
-            follow_ups=list(self.follow_ups),
-            summary=self.summary,
-        )
-        return d
+INTRO_TITLES = ("完整版", "欢迎版", "名片版")
+ACTIVITY_TYPES = ("活动预告", "活动提醒")
+# Topic types a day slot can open without the operator supplying an event or checking facts about companies.
+DAY_TOPIC_TYPES = ("情怀共鸣", "成长经历", "社群自带", "八卦")
+_STAGE_RANK = {"爆破": 0, "拉升": 1, "预热": 2, "进行中": 3}
 
 
 @dataclass(frozen=True)
@@ -125,74 +38,51 @@ class DayContext:
     """What the last week and the operator add to drafting a day."""
 
     recent_sources: frozenset[str] = frozenset()
-    """Post ids the last 7 days' drafts were built on (the template drafter picks others)."""
+    """Post ids the last 7 days' drafts were built on (the template writer picks others)."""
     recent_subjects: tuple[str, ...] = ()
     """Gists of the last 7 days' drafts, which the model is told not to repeat."""
     notes: str = ""
-    """Today's facts from the operator (activity time, price, notices): used by activity and notice slots."""
+    """Today's facts from the operator (activity time, price, notices): they win over the calendar's."""
 
 
-NOTE_SLOTS = ("活动预告", "活动提醒", "公告")
+@dataclass(frozen=True)
+class SlotPlan:
+    """What one slot of a day becomes once the calendar has been read."""
 
-
-class _TopicOut(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    title: str
-    opening: str
-    follow_ups: list[str]
-    summary: str
-
-
-def _example(hit: Hit) -> dict:
-    p = hit.post
-    return {
-        "id": p.id,
-        "text": p.text,
-        "content_type": p.content_type,
-        "topic_type": p.topic_type,
-        "replies": p.replies,
-        "reactions": p.reactions,
-        "signups": p.signups,
-    }
-
-
-def clean_completion(text: str) -> str:
-    """Strip code fences, a chatty preamble line and stray quotes from a model's answer."""
-    text = text.strip()
-    text = re.sub(r"^```\w*\n?|\n?```$", "", text).strip()
-    lines = text.splitlines()
-    if len(lines) > 1 and re.match(r"^(好的|当然|以下是|下面是)[^。\n]{0,30}[：:]$", lines[0].strip()):
-        text = "\n".join(lines[1:]).strip()
-    return text.strip('"“”')
+    slot: Slot
+    """The slot of the group's rhythm."""
+    content_type: str
+    """What to write (an activity slot without an activity becomes another type)."""
+    activity: Active | None = None
+    """The calendar entry it is about."""
+    skip: str = ""
+    """Why the slot stays empty (nothing to say that day)."""
+    nth: int = 0
+    """The how-many-th activity post of the day this slot is (morning, noon, evening wording)."""
 
 
 class Drafter:
-    """Drafts content for one persona; `chat=None` means the offline template drafter."""
+    """Drafts content for one persona with the writer the composition root chose."""
 
     def __init__(
         self,
         persona: Persona,
         retriever: HybridRetriever,
-        profile: VoiceProfile,
-        chat: Chat | None = None,
+        writer: Writer,
+        calendar: Calendar | None = None,
         *,
-        budget: int = 3000,
         concurrency: int = 6,
     ) -> None:
         self.persona = persona
         self.retriever = retriever
-        self.profile = profile
-        self.chat = chat
-        self.budget = budget
+        self.writer = writer
+        self.calendar = calendar
         self.concurrency = max(1, concurrency)
-        self._protect = tuple(x for x in (persona.brand, persona.name, *(g.name for g in persona.groups)) if x)
 
     @property
     def model(self) -> str:
         """Model label shown on drafts."""
-        return self.chat.model if self.chat else TEMPLATE_MODEL
-
-    # ------------------------------------------------------------------ helpers
+        return self.writer.model
 
     def group(self, name: str | None) -> Group:
         """The named group (first when empty); InputError listing the known groups otherwise."""
@@ -202,51 +92,63 @@ class Drafter:
             known = "、".join(g.name for g in self.persona.groups) or "（人设文件里没有群）"
             raise InputError(f"找不到群「{name}」，可选：{known}") from None
 
-    def _examples(
-        self, group: str, content_type: str, k: int = 6, topic_type: str = "", exclude: frozenset[str] = frozenset()
-    ) -> list[Hit]:
-        hits = self.retriever.top_posts(
-            group=group, content_type=content_type, topic_type=topic_type, k=k, exclude=exclude
-        )
+    def _examples(self, group: str, content_type: str, k: int = 6, topic_type: str = "") -> tuple[Example, ...]:
+        hits = self.retriever.top_posts(group=group, content_type=content_type, topic_type=topic_type, k=k)
         if len(hits) < 2:  # a young group borrows the brand's best posts of the type
-            more = self.retriever.top_posts(content_type=content_type, topic_type=topic_type, k=k, exclude=exclude)
+            more = self.retriever.top_posts(content_type=content_type, topic_type=topic_type, k=k)
             hits += [h for h in more if h.post.id not in {x.post.id for x in hits}]
-        return hits[:k]
+        return tuple(Example.of(h) for h in hits[:k])
 
-    def _voice(self, text: str) -> tuple[str, tuple[str, ...]]:
-        """Persona markers on a template draft (its body already comes from the persona's own posts)."""
-        r = rewrite(text, self.profile, protect=self._protect, light=True)
-        return r.text, r.changes
+    def active(self, day: dt.date, group: str) -> tuple[Active, ...]:
+        """Calendar entries running that day for the group, most urgent stage first."""
+        if self.calendar is None:
+            return ()
+        return tuple(sorted(self.calendar.on(day, group), key=lambda a: (_STAGE_RANK.get(a.stage, 9), a.days_left)))
 
-    def _llm(self, name: str, variables: dict, examples: list[Hit]) -> tuple[str, int, int, list[Hit], str]:
-        """Render the prompt within the budget and call the model: (text, in, out, kept examples, label)."""
-        assert self.chat is not None
-        prompt = load_prompt(name)
+    # ------------------------------------------------------------------ checks
 
-        def build(kept: list[Hit]) -> str:
-            return "\n".join(prompt.render(**variables, examples=[_example(h) for h in kept]))
+    def persona_facts(self, group: Group | None = None) -> str:
+        """The persona's own facts a draft may state (intro, brand, the group's positioning numbers)."""
+        p = self.persona
+        parts = [p.name, p.brand, p.intro.who, p.intro.brand, p.intro.value, p.intro.trust]
+        if group is not None:
+            parts.append(group.positioning)
+        return "\n".join(x for x in parts if x)
 
-        kept, _ = fit_examples(build, examples, self.budget)
-        system, user = prompt.render(**variables, examples=[_example(h) for h in kept])
-        text, tin, tout = self.chat.complete(system, user)
-        text = clean_completion(text)
-        if not text:
-            raise LLMError("模型返回了空内容")
-        return text, tin, tout, kept, prompt.label
+    def internal_texts(self, group: Group | None) -> tuple[str, ...]:
+        """Operator-only text: the group's positioning and the persona's internal notes."""
+        return (*([group.positioning] if group and group.positioning else []), *self.persona.internal)
 
-    def _llm_draft(self, base: Draft, name: str, variables: dict, examples: list[Hit]) -> Draft:
-        """Call the model through prompt `name` and fill the draft with text, provenance and token counts."""
-        text, tin, tout, kept, label = self._llm(name, variables, examples)
-        return replace(
-            base,
-            text=text,
-            prompt=label,
-            sources=tuple(h.post.id for h in kept),
-            prompt_tokens=tin,
-            completion_tokens=tout,
-        )
+    def check(
+        self, text: str, day: dt.date, group: Group | None = None, notes: str = "", extra: str = ""
+    ) -> list[Warning]:
+        """Freshness and internal warnings of one text for a day and group."""
+        active = self.active(day, group.name) if group else ()
+        facts = "\n".join(x for x in (self.persona_facts(group), extra) if x)
+        src = sources_for(day, active, notes, facts, self.internal_texts(group))
+        return check_text(text, src)
 
     # ------------------------------------------------------------------ day plan
+
+    def plan(self, group: Group, day: dt.date) -> list[SlotPlan]:
+        """Read the calendar for each slot of the group's rhythm."""
+        active = self.active(day, group.name)
+        has_topic = any(s.content_type == "话题" for s in group.slots)
+        out: list[SlotPlan] = []
+        k = replaced = 0
+        for s in group.slots:
+            if s.content_type in ACTIVITY_TYPES or (s.content_type == "公告" and active):
+                if active:
+                    out.append(SlotPlan(s, s.content_type, active[k % len(active)], nth=k // len(active)))
+                    k += 1
+                elif group.type == "转化群" and replaced:
+                    out.append(SlotPlan(s, s.content_type, skip=_NO_ACTIVITY))
+                else:
+                    out.append(SlotPlan(s, "话题" if not has_topic and group.type != "转化群" else "干货"))
+                    replaced += 1
+            else:
+                out.append(SlotPlan(s, s.content_type))
+        return out
 
     def day(
         self,
@@ -255,330 +157,217 @@ class Drafter:
         ctx: DayContext = DayContext(),
         progress: Callable[[int, int, Draft], None] | None = None,
     ) -> list[Draft]:
-        """A draft for every slot of the group's rhythm, drafted concurrently; failures stay per slot."""
+        """A draft for every slot of the group's rhythm, drafted concurrently; failures and skips stay per slot."""
         group = self.group(group_name)
         day = day or dt.date.today()
-        slots = list(group.slots)
-        done = 0
-        results: list[Draft | None] = [None] * len(slots)
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(slots)))) as pool:
-            futures = {pool.submit(self.slot, group, s, day, i, ctx): i for i, s in enumerate(slots)}
-            for fut in futures:
+        plans = self.plan(group, day)
+        results: list[Draft | None] = [None] * len(plans)
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(plans)))) as pool:
+            futures = {pool.submit(self._slot, group, p, day, i, ctx): i for i, p in enumerate(plans)}
+            for done, fut in enumerate(futures, 1):
                 i = futures[fut]
                 results[i] = fut.result()
-                done += 1
                 if progress:
-                    progress(done, len(slots), results[i])  # type: ignore[arg-type]
-        return [r for r in results if r is not None]
+                    progress(done, len(plans), results[i])  # type: ignore[arg-type]
+        drafts = [r for r in results if r is not None]
+        names = [a.entry.name for a in self.active(day, group.name)]
+        extra = conflicts([d.text for d in drafts], names)
+        return [replace(d, warnings=d.warnings + tuple(w)) if w else d for d, w in zip(drafts, extra, strict=True)]
 
-    def _slot_variables(self, group: Group, slot: Slot, day: dt.date, ctx: DayContext) -> dict:
-        return {
-            "notes": ctx.notes.strip() if slot.content_type in NOTE_SLOTS else "",
-            "persona": self.persona,
-            "group": group,
-            "slot": slot,
-            "date": day.isoformat(),
-            "weekday": tpl.WEEKDAYS[day.weekday()],
-            "avoid": list(ctx.recent_subjects[:12]),
-            "guide": SLOT_GUIDES.get(slot.content_type, SLOT_GUIDES["其他"]),
-        }
-
-    def slot(
-        self,
-        group: Group,
-        slot: Slot,
-        day: dt.date,
-        index: int = 0,
-        ctx: DayContext = DayContext(),
-    ) -> Draft:
-        """Draft one slot; never raises for model failures (the draft is marked failed instead)."""
-        base = Draft(
-            "day", slot.content_type, "", self.model, "", slot_time=slot.time, group=group.name, date=day.isoformat()
+    def context(self, group: Group, plan: SlotPlan, day: dt.date, index: int, ctx: DayContext) -> DraftContext:
+        """Everything one slot may use."""
+        nth_group = next((i for i, g in enumerate(self.persona.groups) if g.name == group.name), 0)
+        # groups get different topic types on the same day, so no two groups are handed one topic
+        topic_type = (
+            DAY_TOPIC_TYPES[(day.toordinal() + nth_group) % len(DAY_TOPIC_TYPES)] if plan.content_type == "话题" else ""
         )
+        return DraftContext(
+            kind="day",
+            persona=self.persona,
+            group=group,
+            date=day,
+            slot_time=plan.slot.time,
+            content_type=plan.content_type,
+            activities=self.active(day, group.name),
+            activity=plan.activity,
+            examples=() if plan.activity else self._examples(group.name, plan.content_type),
+            notes=ctx.notes if plan.content_type in (*ACTIVITY_TYPES, "公告") else "",
+            avoid=tuple(mask(s) for s in ctx.recent_subjects),
+            avoid_sources=ctx.recent_sources,
+            index=day.toordinal() + index,
+            topic_type=topic_type,
+            guide=SLOT_GUIDES.get(plan.content_type, SLOT_GUIDES["其他"]),
+            extra={"nth": plan.nth},
+        )
+
+    def _base(self, group: Group, plan: SlotPlan, day: dt.date) -> Draft:
+        title = plan.activity.entry.name if plan.activity else ""
+        return Draft(
+            "day",
+            plan.content_type,
+            "",
+            self.model,
+            "",
+            slot_time=plan.slot.time,
+            group=group.name,
+            date=day.isoformat(),
+            title=title,
+        )
+
+    def _slot(self, group: Group, plan: SlotPlan, day: dt.date, index: int, ctx: DayContext) -> Draft:
+        base = self._base(group, plan, day)
+        if plan.skip:
+            return replace(base, status="skipped", error=plan.skip)
         try:
-            examples = self._examples(group.name, slot.content_type)
-            if self.chat is None:
-                return self._template_slot(base, group, slot, day, index, examples, ctx)
-            variables = self._slot_variables(group, slot, day, ctx)
-            return self._llm_draft(base, "day_slot", variables, examples)
+            written = self.writer.slot(self.context(group, plan, day, index, ctx))
+            return self._finish(base, written, group, day, ctx.notes)
         except CopilotError as exc:
             return replace(base, status="failed", error=str(exc))
         except Exception as exc:  # noqa: BLE001 - one slot's bug must not sink the day
-            log.exception("slot %s %s failed", group.name, slot.time)
+            log.exception("slot %s %s failed", group.name, plan.slot.time)
             return replace(base, status="failed", error=f"生成失败（{type(exc).__name__}）")
 
-    def stream_slot(
-        self, group_name: str | None, slot_time: str, day: dt.date, ctx: DayContext = DayContext()
-    ) -> Iterator[str | Draft]:
-        """Yield the growing text of one slot as the model writes it, then the finished Draft."""
-        group = self.group(group_name)
-        slot = next((s for s in group.slots if s.time == slot_time), None)
-        if slot is None:
-            raise InputError(f"群「{group.name}」没有 {slot_time} 这个时段")
-        if self.chat is None:
-            yield self.slot(group, slot, day, ctx=ctx)
-            return
-        base = Draft(
-            "day", slot.content_type, "", self.model, "", slot_time=slot.time, group=group.name, date=day.isoformat()
-        )
-        prompt = load_prompt("day_slot")
-        variables = self._slot_variables(group, slot, day, ctx)
-        examples = self._examples(group.name, slot.content_type)
-
-        def build(kept: list[Hit]) -> str:
-            return "\n".join(prompt.render(**variables, examples=[_example(h) for h in kept]))
-
-        kept, tin = fit_examples(build, examples, self.budget)
-        system, user = prompt.render(**variables, examples=[_example(h) for h in kept])
-        text = ""
-        yield ""  # the caller can show "writing…" before the first token
-        try:
-            for delta in self.chat.stream(system, user):
-                text += delta
-                yield text
-        except LLMError as exc:
-            yield replace(base, status="failed", error=str(exc), prompt=prompt.label)
-            return
-        final = clean_completion(text)
-        yield replace(
-            base,
-            text=final,
-            prompt=prompt.label,
-            sources=tuple(h.post.id for h in kept),
-            prompt_tokens=tin,
-            completion_tokens=count_tokens(final),
-            status="ok" if final else "failed",
-            error="" if final else "模型返回了空内容",
-        )
-
-    def _template_slot(
-        self,
-        base: Draft,
-        group: Group,
-        slot: Slot,
-        day: dt.date,
-        index: int,
-        examples: list[Hit],
-        ctx: DayContext,
+    def _finish(
+        self, base: Draft, written: Written, group: Group | None, day: dt.date, notes: str = "", extra: str = ""
     ) -> Draft:
-        salt = day.toordinal() + index
-        fresh = [h for h in examples if h.post.id not in ctx.recent_sources] or examples
-        primary = fresh[salt % len(fresh)].post if fresh else None
-        variables = tpl.context(self.persona, group, day, slot.time, primary, salt)
-        if ctx.notes.strip() and slot.content_type in NOTE_SLOTS:
-            # the operator's facts for today replace the old post's, so nothing stale needs checking
-            variables.update(ex_core=ctx.notes.strip(), check_line="")
-            primary = None
-        elif slot.content_type == "公告":
-            variables.update(ex_core="")  # an old notice is stale by definition; the rhythm and positioning are not
-            primary = None
-        if slot.content_type == "话题":
-            topic_type = TOPIC_TYPES[day.toordinal() % len(TOPIC_TYPES)]
-            parts = tpl.topic_parts(topic_type, salt, self.persona)
-            variables.update(topic_type=topic_type, topic_opening=parts["opening"], topic_follow=parts["follow_ups"][0])  # type: ignore[index]
-        text, label = tpl.render(slot.content_type, variables, salt)
-        text, notes = self._voice(text)
+        w = finish(written)
         return replace(
             base,
-            text=text,
-            prompt=label,
-            sources=(primary.id,) if primary else (),
-            prompt_tokens=count_tokens(text),
-            notes=notes,
+            text=w.text,
+            prompt=w.prompt,
+            sources=w.sources,
+            prompt_tokens=w.prompt_tokens,
+            completion_tokens=w.completion_tokens,
+            notes=w.changes,
+            note=w.note,
+            warnings=tuple(self.check(w.text, day, group, notes, extra)),
         )
 
-    # ------------------------------------------------------------------ intro
+    def slot(self, group: Group, slot: Slot, day: dt.date, index: int = 0, ctx: DayContext = DayContext()) -> Draft:
+        """Draft one slot of a group's day (the calendar decides what it becomes)."""
+        plan = next((p for p in self.plan(group, day) if p.slot == slot), SlotPlan(slot, slot.content_type))
+        return self._slot(group, plan, day, index, ctx)
 
-    def intro(self) -> list[Draft]:
+    def stream_slot(
+        self, group_name: str | None, slot_time: str, day: dt.date, ctx: DayContext = DayContext(), index: int = 0
+    ) -> Iterator[str | Draft]:
+        """Yield the growing text of one slot as it is written, then the finished Draft."""
+        group = self.group(group_name)
+        plan = next((p for p in self.plan(group, day) if p.slot.time == slot_time), None)
+        if plan is None:
+            raise InputError(f"群「{group.name}」没有 {slot_time} 这个时段")
+        base = self._base(group, plan, day)
+        if plan.skip:
+            yield replace(base, status="skipped", error=plan.skip)
+            return
+        try:
+            for part in self.writer.stream(self.context(group, plan, day, index, ctx)):
+                yield part if isinstance(part, str) else self._finish(base, part, group, day, ctx.notes)
+        except LLMError as exc:
+            yield replace(base, status="failed", error=str(exc))
+
+    # ------------------------------------------------------------------ intro, topics, scripts, rewrite
+
+    def intro(self, day: dt.date | None = None) -> list[Draft]:
         """The IP self-introduction in three lengths: full post, welcome version, one-line card."""
+        day = day or dt.date.today()
         examples = self._examples("", "自我介绍", k=3) + self._examples("", "欢迎", k=2)
         out: list[Draft] = []
-        for i, (label, length) in enumerate(INTRO_LENGTHS):
-            base = Draft("intro", "自我介绍", "", self.model, "", title=label)
+        for i, title in enumerate(INTRO_TITLES):
+            base = Draft("intro", "自我介绍", "", self.model, "", title=title, date=day.isoformat())
+            ctx = DraftContext(kind="intro", persona=self.persona, date=day, examples=examples, variant=i)
             try:
-                if self.chat is None:
-                    out.append(self._template_intro(base, i))
-                    continue
-                out.append(self._llm_draft(base, "intro", {"persona": self.persona, "length": length}, examples))
+                out.append(self._finish(base, self.writer.intro(ctx), None, day))
             except CopilotError as exc:
                 out.append(replace(base, status="failed", error=str(exc)))
         return out
 
-    def _template_intro(self, base: Draft, variant: int) -> Draft:
-        p = self.persona
-
-        def first(s: str) -> str:
-            head = re.split(r"[。！；]", s)[0] if s else ""
-            return re.sub(rf"^(我是)?{re.escape(p.name)}[，,、\s]*", "", head)
-
-        variables = {
-            "persona": p,
-            "address": p.address_form[0] if p.address_form else "大家",
-            "e1": p.emoji[0] if p.emoji else "",
-            "who": p.intro.who,
-            "brand_line": p.intro.brand or (f"我在做「{p.brand}」。" if p.brand else ""),
-            "value": p.intro.value,
-            "trust": p.intro.trust,
-            "who_short": first(p.intro.who) or (f"{p.brand}主理人" if p.brand else "群主"),
-            "value_short": (first(p.intro.value) + "。") if p.intro.value else "",
-        }
-        tfile = tpl.load_template("intro")
-        text = render_template(tfile.variants[variant], **variables)
-        text = re.sub(r"\n{2,}", "\n", text)
-        notes: tuple[str, ...] = ()
-        if variant < 2:
-            text, notes = self._voice(text) if variant == 0 else (text, ())
-        return replace(base, text=text, prompt=tfile.label, prompt_tokens=count_tokens(text), notes=notes)
-
-    # ------------------------------------------------------------------ topics
-
-    def topics(self, topic_type: str, n: int = 3, event: str = "", group_name: str | None = None) -> list[Topic]:
+    def topics(
+        self, topic_type: str, n: int = 3, event: str = "", group_name: str | None = None, day: dt.date | None = None
+    ) -> list[Topic]:
         """n discussion topics of one of the seven types, each with the full discussion loop."""
+        from copilot.template import topic_parts
+
         if topic_type not in TOPIC_TYPES:
             raise InputError(f"话题类型「{topic_type}」不认识，可选：{'、'.join(TOPIC_TYPES)}")
         if topic_type == "热点事件" and not event.strip():
             raise InputError("热点事件需要你提供事件内容（应用不联网）：请用 --event 写一句发生了什么")
         group = self.group(group_name)
-        examples = self._examples(group.name, "话题", k=4, topic_type=topic_type)
-        base = Draft("topic", "话题", "", self.model, "", group=group.name, title=topic_type)
-        if self.chat is None:
-            return [self._template_topic(base, topic_type, i, event, examples) for i in range(n)]
-        guide = tpl.topic_parts(topic_type, 0, self.persona, event)["guide"]
-        variables = {
-            "persona": self.persona,
-            "group": group,
-            "topic_type": topic_type,
-            "topic_guide": guide,
-            "n": n,
-            "event": event,
-        }
+        day = day or dt.date.today()
+        base = Draft("topic", "话题", "", self.model, "", group=group.name, title=topic_type, date=day.isoformat())
+        ctx = DraftContext(
+            kind="topic",
+            persona=self.persona,
+            group=group,
+            date=day,
+            activities=self.active(day, group.name),
+            examples=self._examples(group.name, "话题", k=4, topic_type=topic_type),
+            topic_type=topic_type,
+            event=event,
+            n=n,
+            guide=str(topic_parts(topic_type, 0, self.persona, event)["guide"]),
+        )
         try:
-            text, tin, tout, kept, label = self._llm("topics", variables, examples)
-            items = _parse_topics(text)
+            items, written = self.writer.topics(ctx)
         except CopilotError as exc:
-            failed = replace(base, status="failed", error=str(exc))
-            return [Topic(topic_type, "", "", (), "", failed)]
-        meta = replace(
-            base, prompt=label, sources=tuple(h.post.id for h in kept), prompt_tokens=tin, completion_tokens=tout
-        )
-        return [
-            Topic(
-                topic_type,
-                t.title,
-                t.opening,
-                tuple(t.follow_ups),
-                t.summary,
-                replace(meta, text=t.opening, title=t.title),
+            return [Topic(topic_type, "", "", (), "", replace(base, status="failed", error=str(exc)))]
+        out = []
+        for t in items:
+            whole = "\n".join([t.opening, *t.follow_ups, t.summary])
+            meta = self._finish(base, replace(written, text=t.opening), group, day, extra=event)
+            warnings = tuple(self.check(whole, day, group, extra=event))
+            out.append(
+                Topic(
+                    topic_type,
+                    t.title,
+                    meta.text,
+                    t.follow_ups,
+                    t.summary,
+                    replace(meta, title=t.title, warnings=warnings),
+                )
             )
-            for t in items[:n]
-        ]
+        return out
 
-    def _template_topic(self, base: Draft, topic_type: str, i: int, event: str, examples: list[Hit]) -> Topic:
-        parts = tpl.topic_parts(topic_type, i, self.persona, event)
-        opening_text = str(parts["opening"])
-        example, lead = None, ""
-        for k in range(len(examples)):  # the first past topic (from the i-th on) with a line that stands alone
-            candidate = examples[(i + k) % len(examples)].post
-            lead = tpl.lead_of(tpl.core_of(candidate, self.persona), i)
-            if lead and "？" not in lead:
-                example = candidate
-                break
-        if example is not None:  # the host goes first with a line of their own from a past topic of this type
-            opening_text = f"{opening_text}\n我先说说我的：{lead}"
-        voiced = rewrite(opening_text, self.profile, protect=self._protect, sign=False)
-        opening, notes = voiced.text, voiced.changes
-        summary = rewrite(str(parts["summary"]), self.profile, protect=self._protect, sign=False).text
-        title = re.split(r"[？?。！]", str(parts["opening"]))[0][:24]
-        src = (example.id,) if example else ()
-        meta = replace(
-            base,
-            text=opening,
-            title=title,
-            prompt="tpl_topics@1",
-            sources=src,
-            prompt_tokens=count_tokens(opening),
-            notes=notes,
-        )
-        return Topic(topic_type, title, opening, tuple(parts["follow_ups"]), summary, meta)  # type: ignore[arg-type]
-
-    # ------------------------------------------------------------------ scripts
-
-    def script(self, kind: str, group_name: str | None = None, details: str = "") -> Draft:
+    def script(self, kind: str, group_name: str | None = None, details: str = "", day: dt.date | None = None) -> Draft:
         """Group rules, announcement, welcome, or an activity script (发售/接龙/抽奖/直播) / live run sheet."""
+        from copilot.template import scripts
+
         if kind not in SCRIPT_KINDS:
             raise InputError(f"脚本类型「{kind}」不认识，可选：{'、'.join(SCRIPT_KINDS)}")
         group = self.group(group_name)
-        spec = tpl.scripts()[kind]
+        day = day or dt.date.today()
         ctype = {"群规": "群规", "群公告": "公告", "欢迎语": "欢迎"}.get(kind, "活动预告")
-        examples = self._examples(group.name, ctype, k=3)
-        base = Draft("script", kind, "", self.model, "", group=group.name, title=kind)
+        base = Draft("script", kind, "", self.model, "", group=group.name, title=kind, date=day.isoformat())
+        ctx = DraftContext(
+            kind="script",
+            persona=self.persona,
+            group=group,
+            date=day,
+            activities=self.active(day, group.name),
+            examples=self._examples(group.name, ctype, k=3),
+            script_kind=kind,
+            details=details,
+            guide=scripts()[kind]["guide"],
+        )
         try:
-            if self.chat is None:
-                text, label = tpl.render_script(kind, self.persona, group, details)
-                return replace(
-                    base,
-                    text=text,
-                    prompt=label,
-                    sources=tuple(h.post.id for h in examples[:1]),
-                    prompt_tokens=count_tokens(text),
-                )
-            variables = {
-                "persona": self.persona,
-                "group": group,
-                "kind": kind,
-                "guide": spec["guide"],
-                "details": details,
-            }
-            return self._llm_draft(base, "script", variables, examples)
+            return self._finish(base, self.writer.script(ctx), group, day, details)
         except CopilotError as exc:
             return replace(base, status="failed", error=str(exc))
 
-    # ------------------------------------------------------------------ rewrite
-
-    def rewrite(self, text: str) -> Draft:
-        """Any text in, persona-voiced text out with facts kept exactly; `notes` explain, `error` warns."""
+    def rewrite(self, text: str, day: dt.date | None = None) -> Draft:
+        """Any text in, persona-voiced text out with facts kept exactly; `note` says when a fallback was used."""
         if not text.strip():
             raise InputError("要改写的文本是空的")
-        base = Draft("rewrite", "改写", "", self.model, "")
-        rule = rewrite(text, self.profile, protect=self._protect)
-        if self.chat is None:
-            return replace(
-                base, text=rule.text, prompt="rule_rewrite@1", notes=rule.changes, prompt_tokens=count_tokens(text)
-            )
-        examples = self._examples("", "", k=4)
-        variables = {"persona": self.persona, "text": text, "facts": list(dict.fromkeys(facts(text)))}
-        fallback = replace(base, text=rule.text, model=TEMPLATE_MODEL, prompt="rule_rewrite@1", notes=rule.changes)
-        try:
-            drafted = self._llm_draft(base, "rewrite", variables, examples)
-        except CopilotError as exc:
-            return replace(fallback, error=f"模型改写失败，已改用规则改写：{exc}")
-        if not facts_preserved(text, drafted.text):
-            return replace(fallback, error="模型改动了原文里的事实（时间/价格/数字等），已改用规则改写")
-        return drafted
+        day = day or dt.date.today()
+        base = Draft("rewrite", "改写", "", self.model, "", date=day.isoformat())
+        ctx = DraftContext(
+            kind="rewrite", persona=self.persona, date=day, examples=self._examples("", "", k=4), text=text
+        )
+        written = self.writer.rewrite(ctx)
+        draft = self._finish(base, written, None, day, extra=text)
+        if written.prompt.startswith("rule_rewrite"):
+            draft = replace(draft, model=TEMPLATE_MODEL)
+        return replace(draft, error=written.note)
 
 
-def rewrite_result(draft: Draft, original: str) -> dict:
-    """The `{original, text, diff}` record the CLI and UI show."""
-    return {
-        "original": original,
-        "text": draft.text,
-        "diff": diff_text(original, draft.text),
-        "model": draft.model,
-        "notes": list(draft.notes),
-        "error": draft.error,
-    }
-
-
-def _parse_topics(text: str) -> list[_TopicOut]:
-    """Validate the model's JSON array of topics."""
-    match = re.search(r"\[.*\]", text, re.S)
-    if not match:
-        raise LLMError("模型没有按要求返回 JSON 数组")
-    try:
-        raw = json.loads(match.group(0))
-        items = [_TopicOut.model_validate(x) for x in raw]
-    except (json.JSONDecodeError, ValidationError, TypeError) as exc:
-        raise LLMError(f"模型返回的话题 JSON 格式不对（{type(exc).__name__}）") from None
-    if not items:
-        raise LLMError("模型返回的话题列表是空的")
-    return items
+_NO_ACTIVITY = "活动日历里今天没有这个群的活动，转化群不发闲聊：这个时段空着。要发活动，请先在「活动日历」里添加。"

@@ -25,6 +25,7 @@ from copilot.workspace import atomic_write
 
 log = logging.getLogger(__name__)
 SUITE_DIR = Path(__file__).resolve().parent.parent / "evals" / "suites"
+FRESH_KINDS = ("stale_date", "weekday", "season", "unknown_fact", "conflict")
 
 
 class AssertionIn(BaseModel):
@@ -41,6 +42,8 @@ class AssertionIn(BaseModel):
         "facts_kept",
         "contains",
         "not_contains",
+        "fresh",
+        "no_internal",
     ]
     threshold: float | None = None
     min: int | None = None
@@ -58,6 +61,8 @@ ASSERTION_LABELS: dict[str, str] = {
     "facts_kept": "事实保留",
     "contains": "包含",
     "not_contains": "不包含",
+    "fresh": "没有过期或来源不明的事实",
+    "no_internal": "没有内部信息",
 }
 """Assertion types as operators read them in reports and the CLI (the JSON keeps the types)."""
 
@@ -205,23 +210,37 @@ def load_suite(path: Path) -> SuiteIn:
 def _outputs(drafter, case: CaseIn, scorer_day: Callable) -> list[tuple[str, Draft, str]]:  # noqa: ANN001
     """Run a case's task: (label, draft, original text for rewrites)."""
     i = case.inputs
+    day = dt.date.fromisoformat(str(i.get("date", "2026-11-24")))
     if case.task == "day":
-        day = dt.date.fromisoformat(str(i.get("date", "2026-11-24")))
-        drafts = scorer_day(i.get("group"), day)
+        drafts = [d for d in scorer_day(i.get("group"), day) if d.status != "skipped"]
         return [(f"{d.slot_time} {d.content_type}", d, "") for d in drafts]
     if case.task == "intro":
-        return [(d.title, d, "") for d in drafter.intro()]
+        return [(d.title, d, "") for d in drafter.intro(day)]
     if case.task == "topics":
-        topics = drafter.topics(i["topic_type"], int(i.get("n", 2)), str(i.get("event", "")), i.get("group"))
-        return [(f"{t.topic_type} {n}", t.draft, "") for n, t in enumerate(topics, 1)]
+        topics = drafter.topics(i["topic_type"], int(i.get("n", 2)), str(i.get("event", "")), i.get("group"), day)
+        return [(f"{t.topic_type} {n}", _whole_topic(t), "") for n, t in enumerate(topics, 1)]
     if case.task == "rewrite":
-        return [("改写", drafter.rewrite(str(i["text"])), str(i["text"]))]
-    return [(str(i["kind"]), drafter.script(str(i["kind"]), i.get("group"), str(i.get("details", ""))), "")]
+        return [("改写", drafter.rewrite(str(i["text"]), day), str(i["text"]))]
+    kind = str(i["kind"])
+    return [(kind, drafter.script(kind, i.get("group"), str(i.get("details", "")), day), "")]
 
 
-def _check(a: AssertionIn, text: str, original: str, score, flags: list[str], persona) -> Check:  # noqa: ANN001
-    """Evaluate one assertion."""
+def _whole_topic(t) -> Draft:  # noqa: ANN001 - a Topic
+    """A topic as one draft: opening, follow-ups and summary are all posted, so all are checked."""
+    from dataclasses import replace
+
+    if t.draft.status != "ok":
+        return t.draft
+    return replace(t.draft, text="\n".join([t.opening, *t.follow_ups, t.summary]))
+
+
+def _check(a: AssertionIn, text: str, original: str, score, flags: list[str], persona, warnings=()) -> Check:  # noqa: ANN001
+    """Evaluate one assertion (`warnings`: the draft's freshness and internal warnings)."""
     t = a.type
+    if t in ("fresh", "no_internal"):
+        kinds = ("internal",) if t == "no_internal" else FRESH_KINDS
+        found = [f"{w.kind}:{w.text}" for w in warnings if w.kind in kinds]
+        return Check(t, not found, "、".join(found)[:200] or "无", "无")
     if t == "min_voice_score":
         return Check(t, score.score >= (a.threshold or 0), f"{score.score:.1f}", f">= {a.threshold}")
     if t == "max_ai_flavor":
@@ -270,13 +289,44 @@ def run_suite(
             text = draft.text if draft.status == "ok" else ""
             score = scorer.score(text or " ")
             flags = [f.term for f in compliance(text) if f.kind == "广告法"]
-            checks = tuple(_check(a, text, original, score, flags, drafter.persona) for a in assertions)
+            checks = tuple(_check(a, text, original, score, flags, drafter.persona, draft.warnings) for a in assertions)
             if draft.status != "ok":
                 checks = (Check("drafted", False, draft.error, "ok"), *checks)
             results.append(OutputResult(case.id, label, text, draft.model, score.score, score.ai_flavor, checks))
     if progress:
         progress(len(suite.cases), len(suite.cases), "完成")
     return SuiteResult(suite.name, drafter.model, started, tuple(results), suite.tolerance)
+
+
+def check_fixture(suite: SuiteIn, items: list[dict], drafter, scorer: VoiceScorer) -> SuiteResult:  # noqa: ANN001
+    """Apply a suite's default assertions to stored outputs (`{task, label, text, date, group}`), not fresh drafts.
+
+    This is how a suite proves it can fail: fixtures of bad output an operator would reject must not pass.
+    """
+    from copilot.checks import check as compliance
+
+    results = []
+    known = {g.name for g in drafter.persona.groups}
+    for n, item in enumerate(items, 1):
+        text = str(item["text"])
+        day = dt.date.fromisoformat(str(item.get("date", "2026-11-26")))
+        group = drafter.group(item["group"]) if item.get("group") in known else None
+        warnings = drafter.check(text, day, group, extra=str(item.get("original", "")))
+        if item.get("others"):  # the other drafts of the same group and day, for `conflict`
+            from copilot.fresh import conflicts
+
+            warnings += conflicts([*item["others"], text])[-1]
+        assertions = [*suite.defaults.get(item["task"], []), *suite.defaults.get("all", [])]
+        score = scorer.score(text)
+        flags = [f.term for f in compliance(text) if f.kind == "广告法"]
+        checks = tuple(
+            _check(a, text, str(item.get("original", "")), score, flags, drafter.persona, warnings) for a in assertions
+        )
+        label = str(item.get("label", f"fixture {n}"))
+        results.append(
+            OutputResult(str(item.get("id", n)), label, text, "fixture", score.score, score.ai_flavor, checks)
+        )
+    return SuiteResult(suite.name, "fixture", dt.datetime.now().isoformat(timespec="seconds"), tuple(results), 0)
 
 
 def compare(result: SuiteResult, baseline: dict) -> list[str]:

@@ -135,6 +135,17 @@ def _model_label(model: str) -> str:
     return "模板起草（未接大模型）" if model == TEMPLATE_MODEL else f"模型 {model}"
 
 
+def warnings_markdown(warnings: object, note: str = "") -> str:
+    """The freshness and internal warnings of a draft (and the operator-only note) for a card."""
+    lines = [f"- ⚠️ **{w.label}**" for w in warnings]  # type: ignore[attr-defined]
+    out = ""
+    if lines:
+        out = "**发之前请核对（改掉，或勾选「已核对提示」再通过）**\n" + "\n".join(lines) + "\n\n"
+    if note:
+        out += f"**给运营的备注（不会发到群里、不会导出）**\n> {note.replace(chr(10), chr(10) + '> ')}\n\n"
+    return out
+
+
 def card(svc: Services, rec: Record) -> dict:
     """Everything a slot card shows for a stored draft."""
     flags = "\n".join(f"- ⚠️ {f}" for f in rec.flags) or "- 无合规提示"
@@ -163,21 +174,25 @@ def card(svc: Services, rec: Record) -> dict:
         "text": rec.text,
         "state": rec.state,
         "header": f"{head}　`{rec.state_label}` · 第 {rec.version} 版 · {_model_label(rec.model)} · 提示词 {rec.prompt}",
-        "meta": f"**人设贴合度 {score}**\n\n{explanation.replace(chr(10), chr(10) * 2)}\n\n**合规提示（仅提醒，不拦截）**\n{flags}",
+        "meta": warnings_markdown(rec.warnings, rec.note)
+        + f"**人设贴合度 {score}**\n\n{explanation.replace(chr(10), chr(10) * 2)}\n\n**合规提示（仅提醒，不拦截）**\n{flags}",
+        "needs_ack": rec.needs_ack,
         "sources": f"**参考的往期帖子**\n{sources}",
     }
 
 
 def failed_card(d: Draft) -> dict:
-    """A slot whose drafting failed: the reason, and nothing saved."""
+    """A slot whose drafting failed or that stays empty today: the reason, and nothing saved."""
+    skipped = d.status == "skipped"
     return {
         "id": "",
         "version": 0,
         "text": "",
-        "state": "failed",
-        "header": f"### {d.slot_time} {d.content_type}　`生成失败`",
-        "meta": f"❌ {d.error}（这一条没有保存，可稍后重试）",
+        "state": d.status,
+        "header": f"### {d.slot_time} {d.content_type}　`{'今天空着' if skipped else '生成失败'}`",
+        "meta": f"{'⏸' if skipped else '❌'} {d.error}" + ("" if skipped else "（这一条没有保存，可稍后重试）"),
         "sources": "",
+        "needs_ack": False,
     }
 
 
@@ -200,16 +215,19 @@ def generate_day(
         return [], friendly(exc)
     cards = [card(svc, x) if isinstance(x, Record) else failed_card(x) for x in items]
     failed = sum(1 for c in cards if c["state"] == "failed")
-    msg = f"已生成 {len(cards) - failed} 条草稿，已进入审核队列" + (
-        f"；{failed} 条失败（见卡片上的原因）" if failed else ""
-    )
+    skipped = sum(1 for c in cards if c["state"] == "skipped")
+    warned = sum(1 for c in cards if c.get("needs_ack"))
+    msg = f"已生成 {len(cards) - failed - skipped} 条草稿，已进入审核队列"
+    msg += f"；{failed} 条失败（见卡片上的原因）" if failed else ""
+    msg += f"；{skipped} 个时段今天空着（日历里没有活动）" if skipped else ""
+    msg += f"；{warned} 条有提示要核对" if warned else ""
     if len(cards) > MAX_CARDS:
         msg += f"。页面只显示前 {MAX_CARDS} 个时段，其余请在审核队列查看"
     return cards, msg
 
 
 def card_action(
-    svc: Services, action: str, rid: str, text: str, version: int | None, reason: str, author: str
+    svc: Services, action: str, rid: str, text: str, version: int | None, reason: str, author: str, ack: bool = False
 ) -> tuple[dict | None, str]:
     """save / approve / reject / reopen / rewrite on one card; returns the refreshed card and a message."""
     if not rid:
@@ -224,8 +242,8 @@ def card_action(
             if text != current.text:
                 flow.edit(rid, text, version, author)
                 version = (version or current.version) + 1
-            rec = flow.approve(rid, version, author)
-            msg = "已通过 ✅"
+            rec = flow.approve(rid, version, author, ack_warnings=bool(ack))
+            msg = "已通过 ✅" + ("（已确认核对过提示）" if ack and rec.warnings else "")
         elif action == "reject":
             rec = flow.reject(rid, reason, version, author)
             msg = "已驳回"
@@ -273,7 +291,7 @@ def queue_rows(svc: Services, date: str = "", group: str = "", state: str = "") 
                 r.state_label,
                 r.version,
                 f"{r.voice_score:.0f}" if r.voice_score is not None else "",
-                "；".join(r.flags),
+                "；".join([*(w.label for w in r.warnings), *r.flags]),
                 r.text,
             ]
         )
@@ -285,8 +303,11 @@ def bulk_approve(svc: Services, ids: list[str], author: str) -> str:
     ids = [i for i in ids if i]
     if not ids:
         return "请先勾选或填写要通过的草稿编号"
-    done, errors = Workflow(svc).bulk_approve(ids, author)
-    return f"已通过 {len(done)} 条" + ("；未通过：" + "；".join(errors) if errors else "")
+    try:
+        done, errors = Workflow(svc).bulk_approve(ids, author)
+    except Exception as exc:  # noqa: BLE001
+        return friendly(exc)
+    return f"已通过 {len(done)} 条" + ("；" + "；".join(errors) if errors else "")
 
 
 def export(svc: Services, fmt: str, date: str = "", group: str = "") -> tuple[str | None, str]:
@@ -486,3 +507,95 @@ def run_eval(svc: Services, suite: str, progress=None) -> tuple[str, str | None,
         f"| 用例 | 输出 | 人设分 | AI 味 | 结果 | 未通过 |\n|---|---|---|---|---|---|\n{rows}"
     )
     return md, str(paths["png"]), str(paths["html"])
+
+
+# ---------------------------------------------------------------- 活动日历
+
+
+def calendar_rows(svc: Services) -> list[list[object]]:
+    """Every calendar entry as a row: id, name, group, start, end, stages, facts, notes."""
+    return [
+        [
+            e.id,
+            e.name,
+            e.group or "所有群",
+            e.start.isoformat(),
+            e.end.isoformat(),
+            "；".join(f"{s} {a.isoformat()}..{b.isoformat()}" for s, a, b in e.stages),
+            e.facts,
+            e.notes,
+        ]
+        for e in svc.calendar.list()
+    ]
+
+
+def calendar_month(svc: Services, month: str) -> tuple[list[str], list[list[str]], str]:
+    """(headers, rows, message) of a month view: each day, and per group the activity and stage running then."""
+    from copilot.calendar import month_grid
+
+    text = (month or "").strip() or dt.date.today().strftime("%Y-%m")
+    try:
+        year, mon = (int(x) for x in text.split("-")[:2])
+        dt.date(year, mon, 1)
+    except ValueError:
+        return [], [], f"月份「{text}」格式不对，请写成 2026-12"
+    try:
+        groups = [g.name for g in svc.persona().groups]
+    except CopilotError as exc:
+        return [], [], str(exc)
+    first = dt.date(year, mon, 1)
+    entries = svc.calendar.list(first, first + dt.timedelta(days=31))
+    return ["日期", "星期", *groups], month_grid(entries, year, mon, groups), f"{year} 年 {mon} 月"
+
+
+def calendar_save(
+    svc: Services,
+    entry_id: str,
+    name: str,
+    group: str,
+    start: str,
+    end: str,
+    warmup: str,
+    build: str,
+    peak: str,
+    facts: str,
+    notes: str,
+) -> str:
+    """Add or update one entry from the form; a Chinese message names the field that is wrong."""
+    from copilot.calendar import entry_from_mapping
+
+    data: dict[str, object] = {"name": name, "group": "" if group in ("", "所有群") else group, "start": start}
+    data["end"] = end
+    data.update(
+        facts=facts, notes=notes, stages={k: v for k, v in (("预热", warmup), ("拉升", build), ("爆破", peak)) if v}
+    )
+    try:
+        groups = [g.name for g in svc.persona().groups]
+        entry = entry_from_mapping(data, groups, entry_id=(entry_id or "").strip())
+        added, _ = svc.calendar.save([entry])
+    except InputError as exc:
+        return f"没有保存：{'字段「' + exc.column + '」：' if exc.column else ''}{exc.reason}"
+    except Exception as exc:  # noqa: BLE001
+        return friendly(exc)
+    return f"已{'添加' if added else '更新'}活动「{entry.name}」（编号 {entry.id}）"
+
+
+def calendar_remove(svc: Services, entry_id: str) -> str:
+    """Remove one entry by id."""
+    try:
+        entry = svc.calendar.remove((entry_id or "").strip())
+    except Exception as exc:  # noqa: BLE001
+        return friendly(exc)
+    return f"已删除活动「{entry.name}」"
+
+
+def calendar_import(svc: Services, path: str | None) -> str:
+    """Import a YAML / JSON / CSV calendar file."""
+    if not path:
+        return "请先选择活动日历文件（YAML / JSON / CSV）"
+    try:
+        groups = [g.name for g in svc.persona().groups]
+        added, updated = svc.calendar.import_file(Path(path), groups)
+    except Exception as exc:  # noqa: BLE001
+        return friendly(exc)
+    return f"已导入：新增 {added} 个活动，更新 {updated} 个"

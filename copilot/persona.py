@@ -52,6 +52,7 @@ class GroupIn(_Strict):
     name: str
     type: str = "引流群"
     positioning: str = ""
+    about: str = ""  # what members read about the group; positioning is internal
     slots: list[SlotIn] = []
 
     @field_validator("type")
@@ -82,6 +83,7 @@ class PersonaIn(_Strict):
     taboo: list[str] = []
     intro: IntroIn = IntroIn()
     groups: list[GroupIn] = []
+    internal: list[str] = []  # operator-only notes, never copied into posts
     posts: list[dict] = []  # sample posts in the persona's own voice (optional)
 
     @field_validator("archetype")
@@ -94,7 +96,7 @@ class PersonaIn(_Strict):
 
 def _group(g: GroupIn) -> Group:
     slots = [Slot(s.time, s.content_type) for s in g.slots] or [Slot(t, c) for t, c in DEFAULT_SLOTS[g.type]]
-    return Group(g.name, g.type, g.positioning, tuple(sorted(slots, key=lambda s: s.time)))
+    return Group(g.name, g.type, g.positioning, tuple(sorted(slots, key=lambda s: s.time)), g.about)
 
 
 def persona_from_mapping(data: object, source: str = "") -> Persona:
@@ -125,6 +127,7 @@ def persona_from_mapping(data: object, source: str = "") -> Persona:
         taboo=tuple(p.taboo),
         intro=Intro(**p.intro.model_dump()),
         groups=tuple(_group(g) for g in p.groups),
+        internal=tuple(p.internal),
     )
 
 

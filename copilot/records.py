@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 CONTENT_TYPES: tuple[str, ...] = (
     "早安",
@@ -44,6 +44,8 @@ class Group:
     """Why the group exists and for whom."""
     slots: tuple[Slot, ...] = ()
     """The daily rhythm, sorted by time."""
+    about: str = ""
+    """One line for members about what the group is (positioning is for the operator only)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class Persona:
     """Facts for the self-introduction."""
     groups: tuple[Group, ...] = ()
     """Groups the persona runs."""
+    internal: tuple[str, ...] = ()
+    """Operator-only notes about the persona (strategy, targets): context for writing, never in a post."""
 
     def group(self, name: str | None) -> Group:
         """The named group, or the first one when name is empty; raises KeyError if unknown."""
@@ -163,3 +167,112 @@ class IngestReport:
     """One message per refused file: what and where."""
     files: tuple[str, ...] = ()
     """Files that were read successfully."""
+
+
+KIND_LABELS = {
+    "stale_date": "过期日期",
+    "weekday": "星期不对",
+    "season": "不合时令",
+    "unknown_fact": "来源不明的事实",
+    "conflict": "前后矛盾",
+    "internal": "内部信息",
+}
+
+
+@dataclass(frozen=True)
+class Warning:
+    """One problem an operator must look at before approving."""
+
+    kind: str
+    """stale_date | weekday | season | unknown_fact | conflict | internal."""
+    text: str
+    """The span found in the draft."""
+    message: str
+    """What is wrong and what to do, in Chinese."""
+
+    def as_dict(self) -> dict:
+        """JSON form."""
+        return asdict(self)
+
+    @property
+    def label(self) -> str:
+        """One line for a card: 过期日期：「11 月 25 日」已经过去……"""
+        return f"{KIND_LABELS.get(self.kind, self.kind)}：{self.message}"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One generated piece of content, with everything needed to trust and review it."""
+
+    kind: str
+    """day | intro | topic | script | rewrite."""
+    content_type: str
+    """Content type (早安, 干货 …) or the script / intro variant."""
+    text: str
+    """Member-facing text; empty when the draft failed or was skipped."""
+    model: str
+    """Model name, or `template` for the offline drafter."""
+    prompt: str
+    """Prompt (or template) name@version that produced it."""
+    sources: tuple[str, ...] = ()
+    """Ids of the retrieved posts it was based on."""
+    status: str = "ok"
+    """ok | failed | skipped."""
+    error: str = ""
+    """Why it failed or was skipped, in Chinese."""
+    slot_time: str = ""
+    """HH:MM for day-plan slots."""
+    group: str = ""
+    """Group name."""
+    date: str = ""
+    """ISO date the draft is for."""
+    title: str = ""
+    """Short label (topic title, intro length, activity name …)."""
+    prompt_tokens: int = 0
+    """Prompt tokens (tiktoken count for templates, the API's usage for models)."""
+    completion_tokens: int = 0
+    """Completion tokens."""
+    notes: tuple[str, ...] = ()
+    """Explanations: voice changes applied."""
+    warnings: tuple[Warning, ...] = ()
+    """Freshness and internal-text warnings found after writing."""
+    note: str = ""
+    """For the operator only (editor notes, fallbacks): never in `text`, never exported or pushed."""
+
+    def as_dict(self) -> dict:
+        """JSON-friendly dict."""
+        d = asdict(self)
+        d["sources"] = list(self.sources)
+        d["notes"] = list(self.notes)
+        d["warnings"] = [w.as_dict() for w in self.warnings]
+        return d
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A discussion topic with the whole discussion loop."""
+
+    topic_type: str
+    """One of the seven topic types."""
+    title: str
+    """Short name."""
+    opening: str
+    """The host's opening post."""
+    follow_ups: tuple[str, ...]
+    """Prompts that keep the discussion going and extend it."""
+    summary: str
+    """The closing summary to post afterwards."""
+    draft: Draft = field(default_factory=lambda: Draft("topic", "话题", "", "", ""))
+    """Provenance (model, prompt, sources, status, warnings)."""
+
+    def as_dict(self) -> dict:
+        """JSON-friendly dict."""
+        d = self.draft.as_dict()
+        d.update(
+            topic_type=self.topic_type,
+            title=self.title,
+            opening=self.opening,
+            follow_ups=list(self.follow_ups),
+            summary=self.summary,
+        )
+        return d

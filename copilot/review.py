@@ -15,6 +15,7 @@ from pathlib import Path
 
 from copilot.draft import Draft
 from copilot.errors import ConflictError, InputError
+from copilot.records import KIND_LABELS, Warning
 
 STATES = ("draft", "approved", "rejected", "published")
 STATE_LABELS = {"draft": "待审核", "approved": "已通过", "rejected": "已驳回", "published": "已发布"}
@@ -93,6 +94,22 @@ class Record:
     """ISO timestamp."""
     updated_at: str
     """ISO timestamp."""
+    warnings: tuple[Warning, ...] = ()
+    """Freshness and internal-text warnings of the current version."""
+    note: str = ""
+    """For the operator only: never exported, never pushed."""
+
+    @property
+    def needs_ack(self) -> bool:
+        """True when the current version carries warnings the operator must acknowledge before approving."""
+        return bool(self.warnings)
+
+    def warning_summary(self) -> str:
+        """e.g. 过期日期 1 条、内部信息 2 条."""
+        counts: dict[str, int] = {}
+        for w in self.warnings:
+            counts[w.kind] = counts.get(w.kind, 0) + 1
+        return "、".join(f"{KIND_LABELS.get(k, k)} {n} 条" for k, n in counts.items())
 
     @property
     def state_label(self) -> str:
@@ -146,7 +163,13 @@ def _record(row: sqlite3.Row) -> Record:
         author=row["author"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        warnings=tuple(Warning(**w) for w in json.loads(row["warnings"] or "[]")),
+        note=row["note"] or "",
     )
+
+
+def _warnings_json(warnings: object) -> str:
+    return json.dumps([w.as_dict() for w in warnings or ()], ensure_ascii=False)  # type: ignore[attr-defined]
 
 
 class ReviewStore:
@@ -159,6 +182,12 @@ class ReviewStore:
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
+            have = {r[1] for r in conn.execute("PRAGMA table_info(drafts)")}
+            for column in ("warnings", "note"):  # workspaces created before the freshness check
+                if column not in have:
+                    default = "'[]'" if column == "warnings" else "''"
+                    conn.execute(f"ALTER TABLE drafts ADD COLUMN {column} TEXT NOT NULL DEFAULT {default}")
+            conn.commit()
         finally:
             conn.close()
 
@@ -187,8 +216,8 @@ class ReviewStore:
         with self._db() as db:
             db.execute(
                 "INSERT INTO drafts (id, kind, group_name, date, slot_time, content_type, title, text, model, prompt,"
-                " sources, notes, prompt_tokens, completion_tokens, voice_score, flags, author, created_at, updated_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " sources, notes, prompt_tokens, completion_tokens, voice_score, flags, author, created_at, updated_at,"
+                " warnings, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     rid,
                     draft.kind,
@@ -209,6 +238,8 @@ class ReviewStore:
                     author,
                     now,
                     now,
+                    _warnings_json(draft.warnings),
+                    draft.note,
                 ),
             )
             db.execute("INSERT INTO versions VALUES (?,?,?,?,?,?)", (rid, 1, draft.text, author, "生成", now))
@@ -266,8 +297,10 @@ class ReviewStore:
         model: str = "",
         prompt: str = "",
         sources: tuple[str, ...] | None = None,
+        warnings: tuple[Warning, ...] = (),
+        operator_note: str | None = None,
     ) -> Record:
-        """Save a new version; approved/published drafts must be reopened first."""
+        """Save a new version with its own warnings; approved/published drafts must be reopened first."""
         if not text.strip():
             raise InputError("草稿内容不能为空")
         with self._db() as db:
@@ -283,7 +316,7 @@ class ReviewStore:
             db.execute(
                 "UPDATE drafts SET text=?, version=?, author=?, updated_at=?, voice_score=?, flags=?, state='draft',"
                 " model=COALESCE(NULLIF(?, ''), model), prompt=COALESCE(NULLIF(?, ''), prompt),"
-                " sources=COALESCE(?, sources) WHERE id=?",
+                " sources=COALESCE(?, sources), warnings=?, note=COALESCE(?, note) WHERE id=?",
                 (
                     text,
                     version,
@@ -294,6 +327,8 @@ class ReviewStore:
                     model,
                     prompt,
                     json.dumps(list(sources)) if sources is not None else None,
+                    _warnings_json(warnings),
+                    operator_note,
                     rid,
                 ),
             )
@@ -312,17 +347,24 @@ class ReviewStore:
             self._check(cur, expected_version)
             if cur.state not in allowed:
                 raise InputError(f"草稿现在是「{cur.state_label}」，不能改成「{STATE_LABELS[to]}」")
-            sets = ", ".join(f"{k}=?" for k in columns)
+            sets = ", ".join(f"{k}=?" for k in columns if k != "ack_warnings")
+            values = [v for k, v in columns.items() if k != "ack_warnings"]
             db.execute(
                 f"UPDATE drafts SET state=?, author=?, updated_at=?{', ' + sets if sets else ''} WHERE id=?",
-                (to, author, _now(), *columns.values(), rid),
+                (to, author, _now(), *values, rid),
             )
             self._event(db, rid, author, to, json.dumps(columns, ensure_ascii=False))
         return self.get(rid)
 
-    def approve(self, rid: str, *, author: str, expected_version: int | None = None) -> Record:
-        """draft → approved."""
-        return self._transition(rid, "approved", ("draft",), author, expected_version)
+    def approve(
+        self, rid: str, *, author: str, expected_version: int | None = None, ack_warnings: bool = False
+    ) -> Record:
+        """draft → approved; a draft with warnings needs the operator's explicit acknowledgement."""
+        cur = self.get(rid)
+        if cur.needs_ack and not ack_warnings:
+            raise InputError(f"这条草稿有提示没处理（{cur.warning_summary()}）：改掉它们，或勾选「已核对提示」后再通过")
+        detail = {"ack_warnings": cur.warning_summary()} if cur.needs_ack else {}
+        return self._transition(rid, "approved", ("draft",), author, expected_version, **detail)
 
     def reject(self, rid: str, *, author: str, reason: str, expected_version: int | None = None) -> Record:
         """draft → rejected, with a reason."""

@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from copilot.profile import EMOJI, PARTICLES, VoiceProfile, cjk_len, emojis, normalize_width
+from copilot.records import Draft
 
 # Spans that must survive a rewrite byte for byte: links, times, dates, prices, numbers, quoted names.
 FACT = re.compile(
@@ -209,7 +210,7 @@ def rewrite(
         body = _particles_and_marks(body, profile, changes)
     body = _emoji(body, profile, changes)
 
-    if profile.catchphrases and not any(c in body for c in profile.catchphrases) and cjk_len(body) > 60:
+    if not light and profile.catchphrases and not any(c in body for c in profile.catchphrases) and cjk_len(body) > 60:
         sayings = tuple(c for c in profile.catchphrases if "，" in c or "," in c) or profile.catchphrases
         phrase = _pick(sayings, original)
         body = f"{body}\n{phrase}"
@@ -310,3 +311,16 @@ def diff_ops(original: str, new: str) -> list[tuple[str, str | None]]:
 def diff_text(original: str, new: str) -> str:
     """The diff as one string: [-removed-]{+added+}."""
     return "".join(s if t is None else (f"[-{s}-]" if t == "-" else f"{{+{s}+}}") for s, t in diff_ops(original, new))
+
+
+def rewrite_result(draft: Draft, original: str) -> dict:
+    """The `{original, text, diff}` record the CLI and UI show."""
+    return {
+        "original": original,
+        "text": draft.text,
+        "diff": diff_text(original, draft.text),
+        "model": draft.model,
+        "notes": list(draft.notes),
+        "error": draft.error,
+        "warnings": [w.as_dict() for w in draft.warnings],
+    }

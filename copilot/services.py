@@ -12,11 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
+from copilot.calendar import Calendar
 from copilot.config import Settings
 from copilot.draft import DayContext, Draft, Drafter
 from copilot.errors import ConfigError, InputError
 from copilot.ingest import FileProgress, ingest_files, install_persona, recover
 from copilot.llm import Chat, build_chat, build_embedding
+from copilot.llm_writer import LLMWriter
 from copilot.persona import load_persona
 from copilot.profile import VoiceProfile, learn_profile
 from copilot.push import SharedRateLimiter
@@ -25,8 +27,10 @@ from copilot.records import IngestReport, Persona
 from copilot.retrieve import HybridRetriever
 from copilot.review import Record, ReviewStore
 from copilot.store import KnowledgeStore
+from copilot.template_writer import TemplateWriter
 from copilot.voice import VoiceScore, VoiceScorer
 from copilot.workspace import pending, write_lock
+from copilot.writers import Writer
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,23 @@ class Services:
     def review(self) -> ReviewStore:
         """The SQLite review queue."""
         return ReviewStore(self.settings.db_path)
+
+    @cached_property
+    def calendar(self) -> Calendar:
+        """The activity calendar (活动日历), in the workspace SQLite file."""
+        return Calendar(self.settings.db_path)
+
+    def writer(self) -> Writer:
+        """The one place that decides how drafts are written: the configured model, else the templates."""
+        protect = self._protect()
+        template = TemplateWriter(self.profile(), protect)
+        if self.chat is None:
+            return template
+        return LLMWriter(self.chat, budget=self.settings.prompt_budget, fallback=template)
+
+    def _protect(self) -> tuple[str, ...]:
+        p = self.persona()
+        return tuple(x for x in (p.brand, p.name, *(g.name for g in p.groups)) if x)
 
     @cached_property
     def store(self) -> KnowledgeStore:
@@ -146,12 +167,7 @@ class Services:
     def drafter(self) -> Drafter:
         """A drafter wired to the current persona, retriever, profile and model."""
         return Drafter(
-            self.persona(),
-            self.retriever,
-            self.profile(),
-            self.chat,
-            budget=self.settings.prompt_budget,
-            concurrency=self.settings.llm_concurrency,
+            self.persona(), self.retriever, self.writer(), self.calendar, concurrency=self.settings.llm_concurrency
         )
 
     def draft_day(
@@ -171,6 +187,12 @@ class Services:
         sources, subjects = self.review.recent(name, day.isoformat())
         drafts = drafter.day(name, day, DayContext(sources, subjects, notes), progress=progress)
         return [(d, self.queue(d, author) if save and d.status == "ok" else None) for d in drafts]
+
+    def check(self, text: str, day: dt.date | None = None, group: str | None = None) -> list:
+        """Freshness and internal warnings of any text (the `copilot check` command and edits in the queue)."""
+        drafter = self.drafter()
+        g = drafter.group(group) if group else None
+        return drafter.check(text, day or dt.date.today(), g)
 
     def assess(self, text: str) -> tuple[VoiceScore, tuple[str, ...]]:
         """The voice score and the compliance flags (广告法 / 敏感词 / 人设禁用词) of a text."""
@@ -244,7 +266,10 @@ class Services:
         """Ingest the bundled demo brand; skipped (None) when the store already has posts."""
         if only_if_empty and self.store.count() > 0 and self.settings.persona_path.exists():
             return None
-        return self.ingest([DEMO_DIR / "posts.jsonl"], [DEMO_DIR / "sop.md"], DEMO_DIR / "persona.yaml", progress)
+        report = self.ingest([DEMO_DIR / "posts.jsonl"], [DEMO_DIR / "sop.md"], DEMO_DIR / "persona.yaml", progress)
+        groups = [g.name for g in self.persona().groups]
+        self.calendar.import_file(DEMO_DIR / "calendar.yaml", groups)
+        return report
 
     def stats(self) -> dict[str, dict[str, int]]:
         """Counts by content type, topic type and group."""

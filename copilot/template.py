@@ -10,9 +10,10 @@ from pathlib import Path
 
 import yaml
 
+from copilot.mask import evergreen_sentences
 from copilot.prompts import PROMPT_DIR, render_template
-from copilot.records import Group, Persona, Post
-from copilot.rewrite import facts
+from copilot.records import Group, Persona
+from copilot.timefacts import PLACEHOLDER
 
 TEMPLATE_DIR = PROMPT_DIR / "templates"
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -60,11 +61,11 @@ def calendar(directory: Path = TEMPLATE_DIR) -> dict:
     return yaml.safe_load((directory / "calendar.yaml").read_text("utf-8"))
 
 
-def core_of(post: Post | None, persona: Persona) -> str:
+def core_of(text: str, persona: Persona) -> str:
     """A past post without its greeting line, sign-off and catchphrase-only lines."""
-    if post is None:
+    if not text:
         return ""
-    lines = [ln.strip() for ln in post.text.strip().splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
     drop = {persona.signoff, *persona.catchphrases}
     lines = [ln for ln in lines if ln not in drop and not (persona.signoff and ln.startswith(persona.signoff[:4]))]
     if lines and _GREETING.search(lines[0]) and len(lines[0]) <= 30 and len(lines) > 1:
@@ -91,8 +92,12 @@ def lead_of(core: str, salt: int = 0) -> str:
     """One telling, timeless sentence of a core text (medium length, not a question, no dated reference)."""
     sents = [
         s.strip()
-        for s in re.split(r"(?<=[。！？～])", core)
-        if 8 <= len(s.strip()) <= 70 and not _DATED.search(s) and not _DANGLING.match(s.strip())
+        for s in re.split(r"(?<=[。！？])|(?<=～)(?=\s|$)", core)
+        if 8 <= len(s.strip()) <= 70
+        and not _DATED.search(s)
+        and not _DANGLING.match(s.strip())
+        and not PLACEHOLDER.search(s)
+        and not _GREETING.search(s)
     ]
     if not sents:
         return ""
@@ -108,11 +113,23 @@ def schedule_text(group: Group, skip: str = "") -> str:
     )
 
 
-def context(persona: Persona, group: Group, day: dt.date, time: str, example: Post | None, salt: int) -> dict:
-    """Variables every template can use."""
+def evergreen_core(core: str) -> str:
+    """A masked core without the sentences that carried time-bound facts (whole lines kept where possible)."""
+    lines = []
+    for line in core.splitlines():
+        if not PLACEHOLDER.search(line):
+            lines.append(line)
+            continue
+        kept = "".join(evergreen_sentences(line))
+        if kept and len(kept) >= 8 and not _DANGLING.match(kept):
+            lines.append(kept)
+    return "\n".join(lines).strip()
+
+
+def context(persona: Persona, group: Group, day: dt.date, time: str, example_text: str, salt: int) -> dict:
+    """Variables every template can use (example_text is a masked past post)."""
     address = persona.address_form[0] if persona.address_form else "大家"
-    core = core_of(example, persona)
-    check = [f for f in facts(core) if any(ch in f for ch in "点:：元¥￥月周号日")]
+    core = core_of(example_text, persona)
     months = calendar()
     season = months.get(day.month, [""])
     return {
@@ -129,13 +146,8 @@ def context(persona: Persona, group: Group, day: dt.date, time: str, example: Po
         "schedule": schedule_text(group),
         "recap": schedule_text(group).replace(" ", "的") or "聊了不少",
         "tomorrow": f"{schedule_text(group).split('、')[0]}见" if group.slots else "老时间见",
-        "ex_core": core,
+        "ex_core": evergreen_core(core),
         "ex_lead": lead_of(core, salt),
-        "check_line": (
-            f"（以上活动信息沿用往期帖子 {example.id}，发之前请改成本次的：{'、'.join(dict.fromkeys(check))}）\n"
-            if check and example
-            else ""
-        ),
         "topic_type": "",
         "topic_opening": "",
     }
@@ -193,6 +205,20 @@ def nickname_format(group: Group) -> str:
     return "期数-城市-昵称（例：9期-昆明-小雨）" if group.type == "学习群" else "城市-昵称（例：杭州-小周）"
 
 
+# What members may read about a group when the persona file gives no `about` line (never the positioning).
+GROUP_PURPOSE = {
+    "引流群": "咱们交流、提问、分享的地方",
+    "学习群": "咱们一起学习、打卡、互相答疑的地方",
+    "活动群": "活动期间发通知、答疑的地方，重要消息都在这里",
+    "转化群": "活动期间发通知、答疑的地方，重要消息都在这里",
+}
+
+
+def group_about(group: Group) -> str:
+    """The member-facing line about a group."""
+    return group.about.strip().rstrip("。") or GROUP_PURPOSE.get(group.type, "咱们交流的地方")
+
+
 def render_script(kind: str, persona: Persona, group: Group, details: str = "") -> tuple[str, str]:
     """(text, label) of a script from scripts.yaml: plain text, three stages, or the nine-step run sheet."""
     spec = scripts()[kind]
@@ -205,6 +231,7 @@ def render_script(kind: str, persona: Persona, group: Group, details: str = "") 
         "nickname": nickname_format(group),
         "schedule": schedule_text(group),
         "brand": persona.brand or persona.name,
+        "about": group_about(group),
     }
     if "text" in spec:
         text = render_template(spec["text"], **variables)

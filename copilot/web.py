@@ -60,6 +60,12 @@ class _Card:
                         self.regen = gr.Button("重新生成", size="sm", elem_id=f"card-{n}-regen")
                         self.rewrite = gr.Button("人设改写", size="sm", elem_id=f"card-{n}-rewrite")
                         self.reopen = gr.Button("重新打开", size="sm", elem_id=f"card-{n}-reopen")
+                    self.ack = gr.Checkbox(
+                        label="已核对提示（这条有过期、来源不明或内部信息提示时，通过前必须勾选）",
+                        value=False,
+                        visible=False,
+                        elem_id=f"card-{n}-ack",
+                    )
                     with gr.Row():
                         self.reason = gr.Textbox(label="驳回原因", scale=3, lines=1, elem_id=f"card-{n}-reason")
                         self.reject = gr.Button("驳回", variant="stop", size="sm", scale=1, elem_id=f"card-{n}-reject")
@@ -73,17 +79,18 @@ class _Card:
 
     @property
     def outputs(self) -> list:
-        return [self.box, self.header, self.text, self.meta, self.sources, self.rid, self.version]
+        return [self.box, self.header, self.text, self.meta, self.sources, self.rid, self.version, self.ack]
 
     @staticmethod
     def values(c: dict | None) -> list:
         if c is None:
-            return [gr.update(visible=False), "", "", "", "", "", 0]
-        return [gr.update(visible=True), c["header"], c["text"], c["meta"], c["sources"], c["id"], c["version"]]
+            return [gr.update(visible=False), "", "", "", "", "", 0, gr.update(value=False, visible=False)]
+        ack = gr.update(value=False, visible=bool(c.get("needs_ack")))
+        return [gr.update(visible=True), c["header"], c["text"], c["meta"], c["sources"], c["id"], c["version"], ack]
 
     @staticmethod
     def keep() -> list:
-        return [gr.update()] * 7
+        return [gr.update()] * 8
 
 
 def _today_tab(svc: Services) -> gr.Dropdown:
@@ -118,13 +125,13 @@ def _today_tab(svc: Services) -> gr.Dropdown:
         for c in cards:
 
             def act(action: str, c: _Card = c):  # noqa: ANN202
-                def run(rid, text, version, reason, request: gr.Request):  # noqa: ANN001, ANN202
-                    refreshed, msg = h.card_action(svc, action, rid, text, version, reason, _author(request))
+                def run(rid, text, version, reason, ack, request: gr.Request):  # noqa: ANN001, ANN202
+                    refreshed, msg = h.card_action(svc, action, rid, text, version, reason, _author(request), ack)
                     return [*(_Card.values(refreshed) if refreshed else _Card.keep()), msg]
 
                 return run
 
-            ins = [c.rid, c.text, c.version, c.reason]
+            ins = [c.rid, c.text, c.version, c.reason, c.ack]
             outs = [*c.outputs, c.status]
             for button, action in (
                 (c.save, "save"),
@@ -234,7 +241,9 @@ def _queue_tab(svc: Services):  # noqa: ANN202
             max_height=480,
         )
         with gr.Row():
-            ids = gr.Textbox(label="批量通过：草稿编号（逗号或空格分隔；留空则通过当前筛选下全部待审核）", scale=3)
+            ids = gr.Textbox(
+                label="批量通过：草稿编号（逗号或空格分隔；有提示的草稿会跳过，请在卡片上逐条核对）", scale=3
+            )
             bulk = gr.Button("批量通过", variant="primary", scale=1)
         with gr.Row():
             fmt = gr.Radio(
@@ -263,8 +272,6 @@ def _queue_tab(svc: Services):  # noqa: ANN202
 
         def do_bulk(text, d, g, s, request: gr.Request):  # noqa: ANN001, ANN202
             chosen = [x for x in text.replace("，", ",").replace(",", " ").split() if x]
-            if not chosen:
-                chosen = [r[0] for r in h.queue_rows(svc, d or "", g or "", "draft")]
             return h.bulk_approve(svc, chosen, _author(request)), load(d, g, s)
 
         def do_export(f, d, g):  # noqa: ANN001, ANN202
@@ -290,6 +297,60 @@ def _queue_tab(svc: Services):  # noqa: ANN202
         manual.click(do_manual, [rid], [msg, table])
         fb.click(do_feedback, [rid, replies, reactions, signups, clicks], msg)
     return load, filters, table
+
+
+def _calendar_tab(svc: Services) -> None:
+    with gr.Tab("活动日历", id="calendar"):
+        gr.Markdown(
+            "草稿里的日期、价格、名额只从这里来（加上当天的运营备注和人设）。活动分三个阶段：预热（宣布、定日期）→ "
+            "拉升（报人数、催、早中晚提醒）→ 爆破（就是当天）。「事实」会原样写进草稿；「备注」只给运营看。"
+        )
+        with gr.Row():
+            month = gr.Textbox(dt.date.today().strftime("%Y-%m"), label="月份（YYYY-MM）", scale=1, elem_id="cal-month")
+            show = gr.Button("查看这个月", scale=1, elem_id="cal-show")
+            title = gr.Markdown()
+        grid = gr.Dataframe(interactive=False, wrap=True, elem_id="cal-grid", max_height=420)
+        table = gr.Dataframe(
+            headers=["编号", "活动", "群", "开始", "结束", "阶段", "事实", "备注"],
+            interactive=False,
+            wrap=True,
+            elem_id="cal-table",
+        )
+        with gr.Accordion("添加 / 修改活动（填编号就是修改）", open=False):
+            with gr.Row():
+                eid = gr.Textbox(label="编号（修改时填）", scale=1)
+                name = gr.Textbox(label="活动名称", scale=2, elem_id="cal-name")
+                group = gr.Dropdown(["所有群", *_groups(svc)], value="所有群", label="群", scale=2)
+            with gr.Row():
+                start = gr.Textbox(label="开始（YYYY-MM-DD）", elem_id="cal-start")
+                end = gr.Textbox(label="结束（YYYY-MM-DD）", elem_id="cal-end")
+            with gr.Row():
+                warmup = gr.Textbox(label="预热（开始..结束，可空）", placeholder="2026-12-08..2026-12-09")
+                build = gr.Textbox(label="拉升（可空）")
+                peak = gr.Textbox(label="爆破（可空）")
+            facts = gr.Textbox(
+                label="事实（时间、价格、福利、名额、链接…会原样写进草稿）", lines=2, elem_id="cal-facts"
+            )
+            notes = gr.Textbox(label="备注（只给运营看）", lines=1)
+            with gr.Row():
+                save = gr.Button("保存活动", variant="primary", elem_id="cal-save")
+                remove = gr.Button("删除这个编号的活动", variant="stop")
+        with gr.Row():
+            upload = gr.File(label="导入活动日历（YAML / JSON / CSV）", file_types=[".yaml", ".yml", ".json", ".csv"])
+            imp = gr.Button("导入")
+        msg = gr.Markdown(elem_id="cal-msg")
+
+        def refresh(m):  # noqa: ANN001, ANN202
+            headers, rows, text = h.calendar_month(svc, m or "")
+            return gr.update(value=rows, headers=headers), text, h.calendar_rows(svc)
+
+        views = [grid, title, table]
+        show.click(refresh, [month], views)
+        month.submit(refresh, [month], views)
+        form = [eid, name, group, start, end, warmup, build, peak, facts, notes]
+        save.click(lambda *v: h.calendar_save(svc, *v), form, msg).then(refresh, [month], views)
+        remove.click(lambda i: h.calendar_remove(svc, i), [eid], msg).then(refresh, [month], views)
+        imp.click(lambda f: h.calendar_import(svc, f), [upload], msg).then(refresh, [month], views)
 
 
 def _knowledge_tab(svc: Services, group_pickers: list[gr.Dropdown]):  # noqa: ANN202
@@ -404,6 +465,7 @@ def build_demo(svc: Services) -> gr.Blocks:
             _topics_tab(svc)
             _rewrite_tab(svc)
             load_queue, filters, table = _queue_tab(svc)
+            _calendar_tab(svc)
             refresh_kb, kb_outputs = _knowledge_tab(svc, [day_group])
             _eval_tab(svc)
             _settings_tab(svc)

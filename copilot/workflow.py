@@ -66,16 +66,30 @@ class Workflow:
         """Queue any finished draft (intro, topic, script, rewrite) for review."""
         return self.svc.queue(draft, author)
 
+    def warnings_for(self, rec: Record, text: str) -> tuple:
+        """The freshness and internal warnings of a new text for a stored draft (its own day and group)."""
+        day = dt.date.fromisoformat(rec.date) if rec.date else dt.date.today()
+        known = {g.name for g in self.svc.persona().groups}
+        return tuple(self.svc.check(text, day, rec.group if rec.group in known else None))
+
     def edit(self, rid: str, text: str, version: int | None, author: str, note: str = "编辑") -> Record:
         """Save an edit as a new version (version-checked; approved drafts must be reopened first)."""
         a = self.assess(text)
+        warnings = self.warnings_for(self.review.get(rid), text)
         return self.review.edit(
-            rid, text, author=author, expected_version=version, note=note, voice_score=a.score, flags=a.flags
+            rid,
+            text,
+            author=author,
+            expected_version=version,
+            note=note,
+            voice_score=a.score,
+            flags=a.flags,
+            warnings=warnings,
         )
 
-    def approve(self, rid: str, version: int | None, author: str) -> Record:
-        """Approve the version the reviewer was looking at."""
-        return self.review.approve(rid, author=author, expected_version=version)
+    def approve(self, rid: str, version: int | None, author: str, ack_warnings: bool = False) -> Record:
+        """Approve the version the reviewer was looking at; warnings need an explicit acknowledgement."""
+        return self.review.approve(rid, author=author, expected_version=version, ack_warnings=ack_warnings)
 
     def reject(self, rid: str, reason: str, version: int | None, author: str) -> Record:
         """Reject with a reason."""
@@ -86,14 +100,24 @@ class Workflow:
         return self.review.reopen(rid, author=author)
 
     def bulk_approve(self, ids: list[str], author: str) -> tuple[list[str], list[str]]:
-        """Approve many; returns (approved ids, error messages)."""
-        done, errors = [], []
+        """Approve the selected drafts; those with warnings are skipped and counted. (approved ids, messages)."""
+        if not ids:
+            raise InputError("没有选中任何草稿：请先勾选或填写要通过的草稿编号")
+        done, errors, skipped = [], [], 0
         for rid in ids:
             try:
+                if self.review.get(rid).needs_ack:
+                    skipped += 1
+                    continue
                 self.review.approve(rid, author=author)
                 done.append(rid)
             except CopilotError as exc:
                 errors.append(f"{rid}：{exc}")
+        if skipped:
+            errors.insert(
+                0,
+                f"跳过了 {skipped} 条有提示的草稿（过期日期、内部信息等）：请逐条核对后在卡片上勾选「已核对提示」再通过",
+            )
         return done, errors
 
     def regenerate(self, rid: str, version: int | None, author: str, notes: str = "") -> Iterator[str | Record]:
@@ -106,19 +130,13 @@ class Workflow:
         drafter = self.svc.drafter()
         day = dt.date.fromisoformat(rec.date)
         sources, subjects = self.review.recent(rec.group, rec.date)
+        ctx = DayContext(sources | set(rec.sources), (rec.text[:40], *subjects), notes)
         final: Draft | None = None
-        if drafter.chat is not None:
-            ctx = DayContext(sources | set(rec.sources), (rec.text[:40], *subjects), notes)
-            for part in drafter.stream_slot(rec.group, rec.slot_time, day, ctx):
-                if isinstance(part, str):
-                    yield part
-                else:
-                    final = part
-        else:
-            group = drafter.group(rec.group)
-            slot = next(s for s in group.slots if s.time == rec.slot_time)
-            ctx = DayContext(sources | set(rec.sources), subjects, notes)
-            final = drafter.slot(group, slot, day, index=rec.version * 7 + 1, ctx=ctx)
+        for part in drafter.stream_slot(rec.group, rec.slot_time, day, ctx, index=rec.version * 7 + 1):
+            if isinstance(part, str):
+                yield part
+            else:
+                final = part
         if final is None or final.status != "ok":
             raise InputError(f"重新生成失败：{final.error if final else '没有结果'}（原草稿保持不变）")
         a = self.assess(final.text)
@@ -133,6 +151,8 @@ class Workflow:
             model=final.model,
             prompt=final.prompt,
             sources=final.sources,
+            warnings=final.warnings,
+            operator_note=final.note,
         )
 
     def voice_rewrite(self, rid: str, text: str, version: int | None, author: str) -> Record:

@@ -33,6 +33,7 @@ TABS = [
     ("话题工坊", "topics"),
     ("人设改写", "rewrite"),
     ("审核队列", "queue"),
+    ("活动日历", "calendar"),
     ("知识库", "knowledge"),
     ("评测", "eval"),
     ("设置", "settings"),
@@ -109,7 +110,7 @@ def test_generate_edit_approve_queue_export(app, page) -> None:  # noqa: ANN001
     assert "模板起草" in page.locator("#card-0").first.inner_text()
     page.screenshot(path=str(SHOTS / "today.png"))
 
-    edited = text.input_value() + "\n（运营补充：今晚 8 点见）"
+    edited = text.input_value() + "\n（运营补充：有问题随时问）"
     text.fill(edited)
     page.click("#card-0-approve")
     page.wait_for_function("document.querySelector('#card-0-status').innerText.includes('已通过')")
@@ -155,6 +156,13 @@ def test_every_tab_works_in_chinese(page) -> None:  # noqa: ANN001
     out = page.locator("#rewrite-output textarea").input_value()
     assert "99元3泡装" in out and "首先" not in out
     page.screenshot(path=str(SHOTS / "rewrite.png"))
+
+    tab("活动日历")
+    page.fill("#cal-month textarea, #cal-month input", "2026-12")
+    page.click("#cal-show")
+    page.wait_for_function("document.querySelector('#cal-grid').innerText.includes('双十二直播专场·爆破')")
+    assert "21 天识茶营第 10 期报名" in page.locator("#cal-table").inner_text()
+    page.screenshot(path=str(SHOTS / "calendar.png"))
 
     tab("知识库")
     page.wait_for_function("document.body.innerText.includes('互动最高的帖子')")
