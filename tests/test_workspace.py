@@ -53,16 +53,27 @@ def _wait_for(proc: subprocess.Popen[str], needle: str) -> str:
     raise AssertionError(f"进程结束了也没有输出「{needle}」：{''.join(seen)[-800:]}")
 
 
+def _stub_embedding(stub) -> dict[str, str]:  # noqa: ANN001
+    """Embeddings from the loopback stub: each process skips loading the offline model (test speed only)."""
+    return {
+        "COPILOT_EMBEDDING": "openai",
+        "COPILOT_EMBEDDING_BASE_URL": stub.base_url,
+        "COPILOT_EMBEDDING_MODEL": "stub-embed",
+    }
+
+
 def test_two_ingests_into_one_fresh_home_wait_for_each_other_and_both_land(
     tmp_path: Path,
     monkeypatch,
-    capsys,  # noqa: ANN001
+    capsys,
+    stub,  # noqa: ANN001
 ) -> None:
     home = tmp_path / "home"
+    env = _stub_embedding(stub)
     a, b = _posts(tmp_path / "甲.jsonl", "a", 5), _posts(tmp_path / "乙.jsonl", "b", 7)
     # Hold the workspace's writer lock so both processes reach it at once, then let them race for it.
     with write_lock(home).hold():
-        first, second = _copilot(home, "ingest", str(a)), _copilot(home, "ingest", str(b))
+        first, second = _copilot(home, "ingest", str(a), **env), _copilot(home, "ingest", str(b), **env)
         for proc in (first, second):
             assert "等它完成" in _wait_for(proc, "另一个导入")
     outs = [proc.communicate(timeout=120) for proc in (first, second)]
@@ -71,19 +82,24 @@ def test_two_ingests_into_one_fresh_home_wait_for_each_other_and_both_land(
     from copilot.cli import main
 
     monkeypatch.setenv("COPILOT_HOME", str(home))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
     assert main(["stats", "--json"]) == 0  # the audit saw a segmentation fault here
     assert json.loads(capsys.readouterr().out)["content_type"] == {"早安": 12}
     svc = Services(Settings(home=home))
-    assert svc.store.count() == 12
+    assert svc.store.count() == 12 and svc.store.collection.name == "posts_oa-stub-embed"
     assert {h.post.id for h in svc.retriever.search("白茶 85 度", k=12)} == {f"a{i}" for i in range(5)} | {
         f"b{i}" for i in range(7)
     }
 
 
-def test_kill_9_mid_ingest_is_rolled_back_then_the_file_imports_whole(tmp_path: Path) -> None:
+def test_kill_9_mid_ingest_is_rolled_back_then_the_file_imports_whole(tmp_path: Path, stub, monkeypatch) -> None:  # noqa: ANN001
     home = tmp_path / "home"
+    env = _stub_embedding(stub)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
     posts = _posts(tmp_path / "帖子.jsonl", "k", 10)
-    proc = _copilot(home, "ingest", str(posts), COPILOT_INGEST_BATCH="4", COPILOT_TEST_PAUSE_INGEST="1")
+    proc = _copilot(home, "ingest", str(posts), COPILOT_INGEST_BATCH="4", COPILOT_TEST_PAUSE_INGEST="1", **env)
     _wait_for(proc, "PAUSED-MID-INGEST")  # 4 of 10 posts are stored, the journal names all 10
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
