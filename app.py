@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 import threading
 
 import copilot  # noqa: F401 - sets the offline environment before gradio is imported
+from copilot.argparse_zh import ChineseParser
 from copilot.ingest import summary
 from copilot.services import build
 
 
 def main() -> None:
     """Ingest the demo brand into an empty workspace, warm up in the background and launch the app."""
-    parser = argparse.ArgumentParser(description="社群内容副驾 Web 应用")
+    parser = ChineseParser(description="社群内容副驾 Web 应用")
     parser.add_argument("--host", default="127.0.0.1", help="监听地址（默认只监听本机）")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--no-demo", action="store_true", help="知识库为空时也不导入示例品牌")

@@ -9,11 +9,14 @@ import logging
 import sys
 from pathlib import Path
 
+from copilot.argparse_zh import ChineseParser
 from copilot.chatlog import FORMATS as CHAT_FORMATS
+from copilot.dates import parse_day
 from copilot.draft import SCRIPT_KINDS, TEMPLATE_MODEL, Draft, rewrite_result
 from copilot.errors import CopilotError, InputError
+from copilot.evaluate import assertion_label
 from copilot.ingest import summary
-from copilot.readers import decode_bytes
+from copilot.readers import decode_bytes, json_too_deep
 from copilot.records import TOPIC_TYPES
 from copilot.retrieve import Filters
 from copilot.services import Services, build
@@ -42,6 +45,10 @@ class _Bar:
             bar.close()  # type: ignore[attr-defined]
 
 
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def cmd_init(svc: Services, args: argparse.Namespace) -> int:
     report = svc.ingest_demo(progress=_Bar(), only_if_empty=not args.force)
     if report is None:
@@ -60,6 +67,7 @@ def cmd_ingest(svc: Services, args: argparse.Namespace) -> int:
         [Path(d) for d in args.doc or []],
         Path(args.persona) if args.persona else None,
         progress=_Bar(),
+        on_wait=_say,
     )
     print(summary(report))
     return 1 if report.refused else 0
@@ -171,11 +179,7 @@ def _print_rhythm(data: dict) -> None:
 
 
 def _date(value: str | None) -> dt.date:
-    if not value:
-        return dt.date.today()
-    from copilot.calendar import parse_date
-
-    return parse_date(value, "日期")
+    return parse_day(value)
 
 
 def _print_draft(d: Draft, header: str) -> None:
@@ -269,13 +273,20 @@ def cmd_topics(svc: Services, args: argparse.Namespace) -> int:
 
 def _texts(args: argparse.Namespace) -> list[str]:
     if args.file:
-        raw = Path(args.file).read_bytes()
+        path = Path(args.file)
+        if not path.is_file():
+            raise InputError("文件不存在", file=args.file)
+        if path.stat().st_size > 20 * 1024 * 1024:
+            raise InputError("文件太大，上限 20 MB，请拆分后再处理", file=args.file)
+        raw = path.read_bytes()
         content = decode_bytes(raw, args.file)
         texts = []
         for n, line in enumerate(content.splitlines(), 1):
             if not line.strip():
                 continue
             if line.lstrip().startswith("{"):
+                if json_too_deep(line, 20):
+                    raise InputError("JSON 嵌套超过 20 层，未读取", file=args.file, line=n)
                 try:
                     obj = json.loads(line)
                 except json.JSONDecodeError as exc:
@@ -362,12 +373,12 @@ def cmd_eval(svc: Services, args: argparse.Namespace) -> int:
     )
     print(f"\n{'用例':<14}{'输出':<16}{'人设分':>6}{'AI味':>6}  结果")
     for o in data["outputs"]:
-        failed = "、".join(f"{c['type']}={c['value']}" for c in o["checks"] if not c["passed"])
+        failed = "、".join(f"{assertion_label(c['type'])}={c['value']}" for c in o["checks"] if not c["passed"])
         print(
             f"{o['case']:<14}{o['label']:<16}{o['voice_score']:>6.0f}{o['ai_flavor']:>6.2f}  "
             f"{'通过' if o['passed'] else '未通过 ' + failed}"
         )
-    print("\n按断言的通过率：" + "，".join(f"{k} {v}%" for k, v in s["by_assertion"].items()))
+    print("\n按断言的通过率：" + "，".join(f"{assertion_label(k)} {v}%" for k, v in s["by_assertion"].items()))
     print(f"报告：{paths['html']}\n      {paths['md']}\n结果：{paths['json']}")
     if regressions:
         print("\n回归（超出容差）：\n" + "\n".join(f"  - {r}" for r in regressions), file=sys.stderr)
@@ -514,28 +525,28 @@ def cmd_queue(svc: Services, args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argparse tree for every subcommand."""
-    p = argparse.ArgumentParser(prog="copilot", description="社群内容副驾：按 IP 人设起草社群每日内容")
+    p = ChineseParser(prog="copilot", description="社群内容副驾：按 IP 人设起草社群每日内容")
     p.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, title="命令", metavar="命令")
 
     s = sub.add_parser("init", help="知识库为空时导入示例品牌")
     s.add_argument("--force", action="store_true", help="即使知识库不为空也导入")
     s.set_defaults(func=cmd_init)
 
     s = sub.add_parser("ingest", help="导入人设文件、往期帖子（CSV/XLSX/JSONL/MD/TXT）和文档")
-    s.add_argument("files", nargs="*", help="帖子文件")
-    s.add_argument("--persona", help="人设 YAML 文件")
-    s.add_argument("--doc", action="append", help="SOP / 产品文档（Markdown 或文本，可重复）")
+    s.add_argument("files", nargs="*", metavar="文件", help="帖子文件")
+    s.add_argument("--persona", metavar="人设文件", help="人设 YAML 文件")
+    s.add_argument("--doc", metavar="文档", action="append", help="SOP / 产品文档（Markdown 或文本，可重复）")
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("search", help="混合检索往期帖子")
-    s.add_argument("query")
-    s.add_argument("--k", type=int, default=5)
-    s.add_argument("--type", help="内容类型，如 早安")
-    s.add_argument("--topic", help="话题类型，如 情怀共鸣")
-    s.add_argument("--group", help="群名")
-    s.add_argument("--boost", type=float, default=0.0, help="按互动表现加权（0-1）")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("query", metavar="关键词", help="要找的内容，例如 梅雨 受潮")
+    s.add_argument("--k", metavar="条数", type=int, default=5, help="返回几条（默认 5）")
+    s.add_argument("--type", metavar="类型", help="内容类型，如 早安")
+    s.add_argument("--topic", metavar="话题类型", help="话题类型，如 情怀共鸣")
+    s.add_argument("--group", metavar="群名", help="群名")
+    s.add_argument("--boost", metavar="权重", type=float, default=0.0, help="按互动表现加权（0-1）")
+    s.add_argument("--json", action="store_true", help="输出 JSON")
     s.set_defaults(func=cmd_search)
 
     s = sub.add_parser("import-chat", help="导入群聊导出记录：IP 的消息成为往期帖子（带回复、报名等互动数据）")
@@ -566,46 +577,46 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_stats)
 
     s = sub.add_parser("day", help="起草一个群一天的全部时段")
-    s.add_argument("--group", help="群名（默认人设文件里的第一个群）")
-    s.add_argument("--date", help="YYYY-MM-DD（默认今天）")
+    s.add_argument("--group", metavar="群名", help="群名（默认人设文件里的第一个群）")
+    s.add_argument("--date", metavar="日期", help="YYYY-MM-DD（默认今天）")
     s.add_argument("--no-save", action="store_true", help="只输出，不进审核队列")
-    s.add_argument("--notes", help="今天的活动/通知信息（时间、价格等），活动与公告时段会用它")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--notes", metavar="信息", help="今天的活动/通知信息（时间、价格等），活动与公告时段会用它")
+    s.add_argument("--json", action="store_true", help="输出 JSON")
     s.set_defaults(func=cmd_day)
 
     s = sub.add_parser("intro", help="IP 自我介绍：完整版、欢迎版、名片版")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help="输出 JSON")
     s.set_defaults(func=cmd_intro)
 
     s = sub.add_parser("topics", help="按七类话题出讨论话题（开场、追问、总结）")
     s.add_argument("--type", required=True, choices=TOPIC_TYPES, help="话题类型")
-    s.add_argument("--n", type=int, default=3)
-    s.add_argument("--event", help="热点事件的内容（应用不联网，需要你提供）")
-    s.add_argument("--group", help="群名")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--n", metavar="个数", type=int, default=3, help="出几个话题（默认 3）")
+    s.add_argument("--event", metavar="事件", help="热点事件的内容（应用不联网，需要你提供）")
+    s.add_argument("--group", metavar="群名", help="群名")
+    s.add_argument("--json", action="store_true", help="输出 JSON")
     s.set_defaults(func=cmd_topics)
 
     s = sub.add_parser("rewrite", help="把任意文本改写成人设口吻，事实原样保留")
-    s.add_argument("text", nargs="?", help="要改写的文本")
-    s.add_argument("-f", "--file", help="JSONL（text 字段）或每行一段的文本文件")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("text", nargs="?", metavar="文本", help="要改写的文本")
+    s.add_argument("-f", "--file", metavar="文件", help="JSONL（text 字段）或每行一段的文本文件")
+    s.add_argument("--json", action="store_true", help="输出 JSON")
     s.set_defaults(func=cmd_rewrite)
 
     s = sub.add_parser("score", help="给文本打人设贴合度分（0-100）和 AI 味（0-1）")
-    s.add_argument("file", help="JSONL（text 字段）或每行一段的文本文件")
+    s.add_argument("file", metavar="文件", help="JSONL（text 字段）或每行一段的文本文件")
     s.add_argument("--no-judge", action="store_true", help="配置了大模型时也不调用大模型评审")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help="输出 JSON")
     s.set_defaults(func=cmd_score)
 
     s = sub.add_parser("eval", help="跑评测集（evals/suites），与基线比较，回归时非零退出")
-    s.add_argument("suite", help="评测集名（day_plan/intro/topics/rewrite）或 YAML 路径")
-    s.add_argument("--baseline", help="以前的结果 JSON")
+    s.add_argument("suite", metavar="评测集", help="评测集名（day_plan/intro/topics/rewrite）或 YAML 路径")
+    s.add_argument("--baseline", metavar="基线文件", help="以前的结果 JSON")
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("calendar", help="活动日历：导入、添加、查看、删除活动")
-    cal = s.add_subparsers(dest="action", required=True)
+    cal = s.add_subparsers(dest="action", required=True, title="操作", metavar="操作")
     c = cal.add_parser("import", help="从 YAML / JSON / CSV 导入活动（同名同群同开始日期会更新）")
-    c.add_argument("file")
+    c.add_argument("file", metavar="文件", help="活动文件（YAML / JSON / CSV）")
     c = cal.add_parser("add", help="添加一个活动")
     c.add_argument("--name", required=True, help="活动名称")
     c.add_argument("--start", required=True, help="开始日期 YYYY-MM-DD")
@@ -617,38 +628,42 @@ def parser() -> argparse.ArgumentParser:
     c = cal.add_parser("list", help="列出活动")
     c.add_argument("--from", dest="since", help="起始日期")
     c.add_argument("--to", dest="until", help="截止日期")
-    c.add_argument("--json", action="store_true")
+    c.add_argument("--json", action="store_true", help="输出 JSON")
     c = cal.add_parser("remove", help="删除一个活动")
     c.add_argument("id", help="活动编号（calendar list 里看）")
     s.set_defaults(func=cmd_calendar)
 
     s = sub.add_parser("queue", help="审核队列：查看、修改、通过、驳回、重新打开、导出")
-    q = s.add_subparsers(dest="action", required=True)
+    q = s.add_subparsers(dest="action", required=True, title="操作", metavar="操作")
     c = q.add_parser("list", help="列出草稿")
-    c.add_argument("--date")
-    c.add_argument("--group")
-    c.add_argument("--status", choices=["draft", "approved", "rejected", "published"])
-    c.add_argument("--json", action="store_true")
+    c.add_argument("--date", metavar="日期", help="YYYY-MM-DD")
+    c.add_argument("--group", metavar="群名", help="群名")
+    c.add_argument(
+        "--status",
+        choices=["draft", "approved", "rejected", "published"],
+        help="draft 待审核、approved 已通过、rejected 已驳回、published 已发布",
+    )
+    c.add_argument("--json", action="store_true", help="输出 JSON")
     c = q.add_parser("show", help="看一条草稿和它的所有版本")
-    c.add_argument("id")
-    c.add_argument("--json", action="store_true")
+    c.add_argument("id", metavar="编号", help="草稿编号")
+    c.add_argument("--json", action="store_true", help="输出 JSON")
     c = q.add_parser("edit", help="保存修改为新版本（--version 必须是当前版本）")
-    c.add_argument("id")
-    c.add_argument("--version", type=int, required=True, help="你看到的版本号")
-    c.add_argument("--text")
-    c.add_argument("-f", "--file")
+    c.add_argument("id", metavar="编号", help="草稿编号")
+    c.add_argument("--version", type=int, required=True, metavar="版本", help="你看到的版本号")
+    c.add_argument("--text", metavar="文本", help="修改后的全文")
+    c.add_argument("-f", "--file", metavar="文件", help="从文件读修改后的全文")
     c = q.add_parser("approve", help="通过草稿（至少一个编号）")
-    c.add_argument("ids", nargs="+")
+    c.add_argument("ids", nargs="+", metavar="编号", help="草稿编号（可多个）")
     c.add_argument("--ack-warnings", action="store_true", help="确认已核对草稿上的提示（过期日期、内部信息等）")
     c = q.add_parser("reject", help="驳回草稿")
-    c.add_argument("id")
-    c.add_argument("--reason", required=True)
+    c.add_argument("id", metavar="编号", help="草稿编号")
+    c.add_argument("--reason", required=True, metavar="原因", help="驳回原因")
     c = q.add_parser("reopen", help="重新打开已通过或已驳回的草稿")
-    c.add_argument("id")
+    c.add_argument("id", metavar="编号", help="草稿编号")
     c = q.add_parser("export", help="导出已通过的内容")
-    c.add_argument("--date", required=True)
-    c.add_argument("--group")
-    c.add_argument("--format", choices=["csv", "xlsx", "md"], default="csv")
+    c.add_argument("--date", required=True, metavar="日期", help="YYYY-MM-DD")
+    c.add_argument("--group", metavar="群名", help="群名")
+    c.add_argument("--format", choices=["csv", "xlsx", "md"], default="csv", help="导出格式（默认 csv）")
     c.add_argument("--out", help="导出目录（默认 COPILOT_HOME/exports）")
     s.set_defaults(func=cmd_queue)
 
@@ -657,14 +672,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("-f", "--file", help="JSONL（text 字段）或每行一段的文本文件")
     s.add_argument("--date", help="发送日期 YYYY-MM-DD（默认今天）")
     s.add_argument("--group", help="群名")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help="输出 JSON")
     s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("script", help="群规、群公告、欢迎语、活动三段式脚本、直播控场流程")
-    s.add_argument("kind", choices=SCRIPT_KINDS)
-    s.add_argument("--group", help="群名")
-    s.add_argument("--details", help="活动信息：时间、价格、福利等")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("kind", choices=SCRIPT_KINDS, help="脚本类型：" + "、".join(SCRIPT_KINDS))
+    s.add_argument("--group", metavar="群名", help="群名")
+    s.add_argument("--details", metavar="信息", help="活动信息：时间、价格、福利等")
+    s.add_argument("--json", action="store_true", help="输出 JSON")
     s.set_defaults(func=cmd_script)
     return p
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr
@@ -16,6 +17,30 @@ LLM_PRESETS: dict[str, tuple[str, str]] = {
     "glm": ("https://open.bigmodel.cn/api/paas/v4", "glm-4-flash"),
     "ollama": ("http://127.0.0.1:11434/v1", "qwen2.5:7b"),
 }
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one uploaded file may hold; anything larger is refused before it can eat memory."""
+
+    max_bytes: int = 20 * 1024 * 1024
+    """File size on disk."""
+    max_post_chars: int = 5000
+    """Characters of one post's text."""
+    max_cell_chars: int = 10000
+    """Characters of any one cell or field."""
+    max_rows: int = 50000
+    """Data rows (lines) of one file."""
+    max_xlsx_bytes: int = 100 * 1024 * 1024
+    """Total uncompressed size of an XLSX's zip entries."""
+    max_xlsx_ratio: float = 100.0
+    """Uncompressed / compressed size of an XLSX (a zip bomb is far above this)."""
+    max_json_depth: int = 20
+    """Nesting depth of one JSONL line."""
+    max_persona_bytes: int = 256 * 1024
+    """Size of a persona YAML file."""
+    max_errors: int = 20
+    """Errors listed per refused file."""
 
 
 class Settings(BaseSettings):
@@ -39,6 +64,31 @@ class Settings(BaseSettings):
     prompt_budget: int = Field(default=3000, validation_alias=AliasChoices("COPILOT_PROMPT_BUDGET"))
     max_upload_mb: float = Field(default=20.0, validation_alias=AliasChoices("COPILOT_MAX_UPLOAD_MB"))
     auth: str = Field(default="", validation_alias=AliasChoices("COPILOT_AUTH"))
+    chroma_url: str = Field(default="", validation_alias=AliasChoices("COPILOT_CHROMA_URL"))
+    ingest_batch: int = Field(default=256, ge=1, validation_alias=AliasChoices("COPILOT_INGEST_BATCH"))
+    # Limits on what a file may hold (see README「上限」); each refusal says which one was hit.
+    max_post_chars: int = Field(default=5000, ge=1, validation_alias=AliasChoices("COPILOT_MAX_POST_CHARS"))
+    max_cell_chars: int = Field(default=10000, ge=1, validation_alias=AliasChoices("COPILOT_MAX_CELL_CHARS"))
+    max_rows: int = Field(default=50000, ge=1, validation_alias=AliasChoices("COPILOT_MAX_ROWS"))
+    max_xlsx_mb: float = Field(default=100.0, gt=0, validation_alias=AliasChoices("COPILOT_MAX_XLSX_MB"))
+    max_xlsx_ratio: float = Field(default=100.0, gt=1, validation_alias=AliasChoices("COPILOT_MAX_XLSX_RATIO"))
+    max_json_depth: int = Field(default=20, ge=2, validation_alias=AliasChoices("COPILOT_MAX_JSON_DEPTH"))
+    max_persona_kb: int = Field(default=256, ge=1, validation_alias=AliasChoices("COPILOT_MAX_PERSONA_KB"))
+    llm_max_tokens: int = Field(default=2000, ge=16, validation_alias=AliasChoices("COPILOT_LLM_MAX_TOKENS"))
+    llm_max_chars: int = Field(default=6000, ge=16, validation_alias=AliasChoices("COPILOT_LLM_MAX_CHARS"))
+
+    def limits(self) -> Limits:
+        """The reader limits these settings describe."""
+        return Limits(
+            max_bytes=int(self.max_upload_mb * 1024 * 1024),
+            max_post_chars=self.max_post_chars,
+            max_cell_chars=self.max_cell_chars,
+            max_rows=self.max_rows,
+            max_xlsx_bytes=int(self.max_xlsx_mb * 1024 * 1024),
+            max_xlsx_ratio=self.max_xlsx_ratio,
+            max_json_depth=self.max_json_depth,
+            max_persona_bytes=self.max_persona_kb * 1024,
+        )
 
     def resolved_llm(self) -> tuple[str, str]:
         """(base_url, model) after applying the preset; both empty means template mode."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import io
 import json
 import logging
 import math
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,6 +21,7 @@ from copilot.draft import Draft
 from copilot.errors import InputError
 from copilot.rewrite import facts_preserved
 from copilot.voice import VoiceScorer
+from copilot.workspace import atomic_write
 
 log = logging.getLogger(__name__)
 SUITE_DIR = Path(__file__).resolve().parent.parent / "evals" / "suites"
@@ -45,6 +49,27 @@ class AssertionIn(BaseModel):
     min: int | None = None
     max: int | None = None
     value: str | None = None
+
+
+ASSERTION_LABELS: dict[str, str] = {
+    "min_voice_score": "人设分下限",
+    "max_ai_flavor": "AI 味上限",
+    "address_form": "用了称呼",
+    "no_taboo": "没有禁用词",
+    "no_absolute_terms": "没有广告法极限词",
+    "length": "篇幅",
+    "facts_kept": "事实保留",
+    "contains": "包含",
+    "not_contains": "不包含",
+    "fresh": "没有过期或来源不明的事实",
+    "no_internal": "没有内部信息",
+}
+"""Assertion types as operators read them in reports and the CLI (the JSON keeps the types)."""
+
+
+def assertion_label(kind: str) -> str:
+    """The Chinese name of an assertion type."""
+    return ASSERTION_LABELS.get(kind, kind)
 
 
 class CaseIn(BaseModel):
@@ -338,7 +363,8 @@ def write_report(result: SuiteResult, directory: Path, regressions: list[str] | 
 
     directory.mkdir(parents=True, exist_ok=True)
     stamp = result.started.replace(":", "").replace("-", "")
-    base = directory / f"{result.suite}-{stamp}"
+    safe = re.sub(r"[^\w.-]+", "_", result.suite).strip("._")[:60] or "suite"
+    base = directory / f"{safe}-{re.sub(r'[^0-9T]+', '', stamp)[:20]}"
     paths = {
         "json": base.with_suffix(".json"),
         "png": base.with_suffix(".png"),
@@ -347,30 +373,41 @@ def write_report(result: SuiteResult, directory: Path, regressions: list[str] | 
     }
     data = result.as_dict()
     data["regressions"] = regressions or []
-    paths["json"].write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8")
+    atomic_write(paths["json"], json.dumps(data, ensure_ascii=False, indent=2))
 
+    from matplotlib import font_manager
+
+    # a font cache built before the CJK font was installed does not know it: register the files directly
+    for pattern in ("/usr/share/fonts/truetype/wqy/*.tt[cf]", "/usr/share/fonts/opentype/noto/NotoSansCJK*"):
+        for font in sorted(Path("/").glob(pattern.lstrip("/"))):
+            try:
+                font_manager.fontManager.addfont(str(font))
+            except (OSError, RuntimeError):  # an unreadable font file only costs the glyphs
+                continue
     plt.rcParams["font.sans-serif"] = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans"]
     fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(result.outputs) + 2), 3.6), dpi=110)
     xs = range(len(result.outputs))
     colors = ["#2e9d6b" if o.passed else "#d9534f" for o in result.outputs]
     ax.bar(xs, [o.voice_score for o in result.outputs], color=colors)
-    ax.plot(xs, [100 * o.ai_flavor for o in result.outputs], "o-", color="#555", ms=3, lw=1, label="AI flavor x100")
+    ax.plot(xs, [100 * o.ai_flavor for o in result.outputs], "o-", color="#555", ms=3, lw=1, label="AI 味 ×100")
     ax.set_ylim(0, 100)
     ax.set_xticks(
         list(xs), [f"{o.case}#{i + 1}" for i, o in enumerate(result.outputs)], rotation=60, ha="right", fontsize=7
     )
-    ax.set_ylabel("voice score")
-    ax.set_title(f"{result.suite} · {result.model} · pass {result.pass_rate}%")
+    ax.set_ylabel("人设分")
+    ax.set_title(f"{result.suite} · {result.model} · 通过率 {result.pass_rate}%")
     ax.legend(loc="lower right", fontsize=7)
     fig.tight_layout()
-    fig.savefig(paths["png"])
+    png = io.BytesIO()
+    fig.savefig(png, format="png")
+    atomic_write(paths["png"], png.getvalue())
     plt.close(fig)
 
     md = [
-        f"# 评测报告：{result.suite}",
+        f"# 评测报告：{_md_cell(result.suite)}",
         "",
-        f"- 起草器：{result.model}",
-        f"- 时间：{result.started}",
+        f"- 起草器：{_md_cell(result.model)}",
+        f"- 时间：{_md_cell(result.started)}",
         f"- 通过率：{result.pass_rate}%　平均人设分：{result.mean_voice}　平均 AI 味：{result.mean_ai_flavor}",
         "",
         f"![chart]({paths['png'].name})",
@@ -379,34 +416,41 @@ def write_report(result: SuiteResult, directory: Path, regressions: list[str] | 
         "|---|---|---|---|---|---|",
     ]
     for o in result.outputs:
-        failed = "；".join(f"{c.type}={c.value}（要求 {c.expected}）" for c in o.checks if not c.passed)
+        failed = _md_cell(
+            "；".join(f"{assertion_label(c.type)}={c.value}（要求 {c.expected}）" for c in o.checks if not c.passed)
+        )
         md.append(
-            f"| {o.case} | {o.label} | {o.voice_score:.0f} | {o.ai_flavor:.2f} | {'✅' if o.passed else '❌'} | {failed} |"
+            f"| {_md_cell(o.case)} | {_md_cell(o.label)} | {o.voice_score:.0f} | {o.ai_flavor:.2f} | {'✅' if o.passed else '❌'} | {failed} |"
         )
     if regressions:
-        md += ["", "## 回归", *[f"- {r}" for r in regressions]]
-    paths["md"].write_text("\n".join(md) + "\n", "utf-8")
+        md += ["", "## 回归", *[f"- {_md_cell(r)}" for r in regressions]]
+    atomic_write(paths["md"], "\n".join(md) + "\n")
     rows = "".join(
-        f"<tr class='{'ok' if o.passed else 'bad'}'><td>{o.case}</td><td>{o.label}</td><td>{o.voice_score:.0f}</td>"
-        f"<td>{o.ai_flavor:.2f}</td><td>{'通过' if o.passed else '未通过'}</td><td>"
-        + "；".join(f"{c.type}={c.value}（要求 {c.expected}）" for c in o.checks if not c.passed)
+        f"<tr class='{'ok' if o.passed else 'bad'}'><td>{_esc(o.case)}</td><td>{_esc(o.label)}</td>"
+        f"<td>{o.voice_score:.0f}</td><td>{o.ai_flavor:.2f}</td><td>{'通过' if o.passed else '未通过'}</td><td>"
+        + "；".join(_esc(f"{assertion_label(c.type)}={c.value}（要求 {c.expected}）") for c in o.checks if not c.passed)
         + f"</td><td><details><summary>草稿</summary><pre>{_esc(o.text)}</pre></details></td></tr>"
         for o in result.outputs
     )
     reg = "".join(f"<li>{_esc(r)}</li>" for r in regressions or [])
-    paths["html"].write_text(
+    atomic_write(
+        paths["html"],
         f"<!doctype html><meta charset='utf-8'><title>{_esc(result.suite)}</title><style>body{{font-family:sans-serif;"
         f"max-width:1100px;margin:auto}}td,th{{border-bottom:1px solid #ddd;padding:4px 8px;vertical-align:top}}"
         f".bad{{background:#fdecea}}pre{{white-space:pre-wrap}}</style><h1>评测报告：{_esc(result.suite)}</h1>"
-        f"<p>起草器 {_esc(result.model)} · {result.started} · 通过率 {result.pass_rate}% · 平均人设分 {result.mean_voice}"
-        f" · 平均 AI 味 {result.mean_ai_flavor}</p><img src='{paths['png'].name}' style='max-width:100%'>"
+        f"<p>起草器 {_esc(result.model)} · {_esc(result.started)} · 通过率 {result.pass_rate}% · 平均人设分 {result.mean_voice}"
+        f" · 平均 AI 味 {result.mean_ai_flavor}</p><img src='{_esc(paths['png'].name)}' style='max-width:100%'>"
         + (f"<h2>回归</h2><ul>{reg}</ul>" if reg else "")
         + f"<table><tr><th>用例</th><th>输出</th><th>人设分</th><th>AI 味</th><th>结果</th><th>未通过</th><th></th></tr>{rows}"
         "</table>",
-        "utf-8",
     )
     return paths
 
 
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _esc(text: object) -> str:
+    """HTML-escaped text, quotes included (case ids and expected values come from suite files)."""
+    return html.escape(str(text), quote=True)
+
+
+def _md_cell(text: str) -> str:
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")

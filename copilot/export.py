@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import logging
 import os
 import re
@@ -39,6 +40,18 @@ def _time(value: str) -> str:
     return f"{int(m.group(1)):02d}:{m.group(2)}" if m else value
 
 
+# Characters XML 1.0 (so XLSX) cannot hold, plus DEL; newlines and tabs are text and stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A spreadsheet treats a cell starting with one of these as a formula (CSV injection, OWASP).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """Control characters removed and a leading = + - @ tab or CR defused with an apostrophe."""
+    value = _CONTROL.sub("", value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def export_rows(records: Iterable[Record]) -> list[dict[str, str]]:
     """Approved and published posts as rows (日期, 时间, 群, 内容类型, 内容, 编号), by date, slot time, group."""
     kept = [r for r in records if r.state in EXPORT_STATES]
@@ -60,28 +73,37 @@ def export_rows(records: Iterable[Record]) -> list[dict[str, str]]:
     return rows
 
 
+def _md(text: str) -> str:
+    """Text for Markdown: HTML escaped (a post cannot smuggle <script> into a rendered export), no controls."""
+    return html.escape(_CONTROL.sub("", text), quote=False)
+
+
 def to_markdown(records: Iterable[Record]) -> str:
     """Markdown grouped by date (#) and group (##), each post under a ### heading with its time and type."""
     lines: list[str] = []
     for day, day_rows in groupby(export_rows(records), key=lambda row: row["日期"]):
-        lines.append(f"# {day or '未定日期'}")
+        lines.append(f"# {_md(day) or '未定日期'}")
         lines.append("")
         # Within a day the rows are in time order; regroup by group but keep each group's time order.
         by_group = sorted(day_rows, key=lambda row: row["群"])
         for group, group_rows in groupby(by_group, key=lambda row: row["群"]):
-            lines.append(f"## {group or '未指定群'}")
+            lines.append(f"## {_md(group) or '未指定群'}")
             lines.append("")
             for row in group_rows:
                 heading = " ".join(part for part in (row["时间"], row["内容类型"]) if part) or "内容"
-                lines.append(f"### {heading}")
+                lines.append(f"### {_md(heading)}")
                 lines.append("")
-                lines.append(row["内容"].strip())
+                lines.append(_md(row["内容"].strip()))
                 lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n" if lines else ""
 
 
-def _atomic_write(path: Path | str, write: Callable[[Path], None]) -> Path:
-    """Write through a temp file in the same folder, then replace: readers never see a half-written file."""
+def _atomic_write(path: Path | str, write: Callable[[Path], object]) -> Path:
+    """Write through a temp file, then link it under a name nobody has: an export never overwrites another.
+
+    The first free name of 名.csv, 名-2.csv, 名-3.csv … is taken with link(), which fails rather than replace
+    an existing file or follow a symlink planted at that name.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -89,11 +111,22 @@ def _atomic_write(path: Path | str, write: Callable[[Path], None]) -> Path:
     tmp = Path(tmp_name)
     try:
         write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
+        for n in range(1, 10000):
+            candidate = target if n == 1 else target.with_name(f"{target.stem}-{n}{target.suffix}")
+            try:
+                os.link(tmp, candidate)
+            except FileExistsError:
+                continue
+            return candidate
+        raise FileExistsError(f"导出目录里同名文件太多：{target}")
+    finally:
         tmp.unlink(missing_ok=True)
-        raise
-    return target
+
+
+def write_markdown(records: Iterable[Record], path: Path | str) -> Path:
+    """The Markdown export written to a new file (never over an earlier export)."""
+    text = to_markdown(records)
+    return _atomic_write(path, lambda tmp: tmp.write_text(text, "utf-8"))
 
 
 def to_csv(records: Iterable[Record], path: Path | str) -> Path:
@@ -104,7 +137,7 @@ def to_csv(records: Iterable[Record], path: Path | str) -> Path:
         with tmp.open("w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(COLUMNS)
-            writer.writerows([row[c] for c in COLUMNS] for row in rows)
+            writer.writerows([safe_cell(row[c]) for c in COLUMNS] for row in rows)
 
     target = _atomic_write(path, write)
     log.info("导出 CSV：%d 条 → %s", len(rows), target)
@@ -130,7 +163,7 @@ def to_xlsx(records: Iterable[Record], path: Path | str) -> Path:
         wrap = Alignment(vertical="top", wrap_text=True)
         for r, row in enumerate(rows, start=2):
             for c, column in enumerate(COLUMNS, start=1):
-                cell = ws.cell(row=r, column=c, value=row[column])
+                cell = ws.cell(row=r, column=c, value=safe_cell(row[column]))
                 # Text, never a formula or a number: a post starting with "=" must not be evaluated by Excel,
                 # and dates/times must stay YYYY-MM-DD / HH:MM strings for the SOP import.
                 cell.data_type = "s"

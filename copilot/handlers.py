@@ -7,9 +7,12 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+from copilot.dates import parse_day
 from copilot.draft import TEMPLATE_MODEL, Draft
 from copilot.errors import CopilotError, InputError
+from copilot.evaluate import assertion_label
 from copilot.ingest import summary
+from copilot.neterrors import describe_network_error
 from copilot.readers import DOC_TYPE
 from copilot.retrieve import Filters
 from copilot.review import Record
@@ -27,6 +30,9 @@ def friendly(exc: BaseException) -> str:
     """A readable Chinese message for any error; unexpected ones are logged, never shown as a trace."""
     if isinstance(exc, CopilotError):
         return str(exc)
+    if isinstance(exc, OSError) or "Connection" in type(exc).__name__:
+        log.warning("network error in a handler: %s", exc)
+        return describe_network_error(exc)
     log.exception("unexpected error in a handler")
     return f"出错了（{type(exc).__name__}）：操作没有完成，已写入日志。请重试，或把日志发给技术同事。"
 
@@ -57,7 +63,14 @@ def upload_knowledge(svc: Services, paths: list[str], doc_paths: list[str] | Non
         else:
             posts.append(p)
     try:
-        report = svc.ingest(posts, docs, persona, progress=progress, names=names)
+        report = svc.ingest(
+            posts,
+            docs,
+            persona,
+            progress=progress,
+            names=names,
+            on_wait=(lambda message: progress(message, 0, 1)) if progress else None,
+        )
     except Exception as exc:  # noqa: BLE001 - shown to the operator as a message
         return friendly(exc)
     text = summary(report)
@@ -112,6 +125,11 @@ STATE_CHOICES = [
     ("已驳回", "rejected"),
     ("已发布", "published"),
 ]
+
+
+def group_filter_choices(groups: list[str]) -> list[tuple[str, str]]:
+    """The queue's group filter: 全部 (every group) first, then each group by name."""
+    return [("全部", ""), *((g, g) for g in groups)]
 
 
 def _model_label(model: str) -> str:
@@ -189,9 +207,9 @@ def generate_day(
 ) -> tuple[list[dict], str]:
     """Draft a day for a group; returns cards in slot order and a summary message."""
     try:
-        day = dt.date.fromisoformat(date.strip()) if date and date.strip() else dt.date.today()
-    except ValueError:
-        return [], f"日期「{date}」格式不对，请写成 2026-11-24"
+        day = parse_day(date)
+    except InputError as exc:
+        return [], str(exc)
     try:
         items = Workflow(svc).generate_day(group or None, day, author, progress=progress, notes=notes or "")
     except Exception as exc:  # noqa: BLE001 - shown to the operator
@@ -480,11 +498,11 @@ def run_eval(svc: Services, suite: str, progress=None) -> tuple[str, str | None,
     s = data["summary"]
     rows = "\n".join(
         f"| {o['case']} | {o['label']} | {o['voice_score']:.0f} | {o['ai_flavor']:.2f} | {'✅' if o['passed'] else '❌'} | "
-        + "；".join(f"{c['type']}={c['value']}" for c in o["checks"] if not c["passed"])
+        + "；".join(f"{assertion_label(c['type'])}={c['value']}" for c in o["checks"] if not c["passed"])
         + " |"
         for o in data["outputs"]
     )
-    by = "，".join(f"{k} {v}%" for k, v in s["by_assertion"].items())
+    by = "，".join(f"{assertion_label(k)} {v}%" for k, v in s["by_assertion"].items())
     md = (
         f"**{data['suite']}** · {_model_label(data['model'])} · 通过率 **{s['pass_rate']}%** · 平均人设分 "
         f"{s['mean_voice']} · 平均 AI 味 {s['mean_ai_flavor']}\n\n按断言：{by}\n\n"

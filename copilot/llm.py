@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from copilot.config import Settings
 from copilot.errors import ConfigError, LLMError
+from copilot.neterrors import describe_network_error
 
 log = logging.getLogger(__name__)
 
@@ -146,11 +147,15 @@ class Chat:
         timeout: float = 60.0,
         max_retries: int = 3,
         temperature: float = 0.8,
+        max_tokens: int = 2000,
+        max_chars: int = 6000,
     ) -> None:
         from langchain_openai import ChatOpenAI
 
         self.model = model
         self.base_url = base_url
+        self.max_tokens = max_tokens
+        self.max_chars = max_chars
         self._lc = ChatOpenAI(
             model=model,
             base_url=base_url,
@@ -160,7 +165,23 @@ class Chat:
             temperature=temperature,
             use_responses_api=False,
             stream_usage=True,
+            max_tokens=max_tokens,  # type: ignore[call-arg]  # an alias of max_completion_tokens
         )
+
+    def _too_long(self, n: int) -> LLMError:
+        return LLMError(
+            f"模型回答有 {n} 个字，超过上限 {self.max_chars} 字，这一条作废不保存"
+            "（可调 COPILOT_LLM_MAX_CHARS，或在要求里写明篇幅）"
+        )
+
+    def _check_end(self, finish: object) -> None:
+        """A finished answer ends with a reason; "length" means it was cut at max_tokens."""
+        if finish == "length":
+            raise LLMError(
+                f"模型回答超过 {self.max_tokens} tokens 的上限被截断，这一条作废不保存（可调 COPILOT_LLM_MAX_TOKENS）"
+            )
+        if not finish:
+            raise LLMError("模型回答中途断开（没有结束标记），这一条作废不保存，请重新生成")
 
     @staticmethod
     def _messages(system: str, user: str) -> list[tuple[str, str]]:
@@ -173,17 +194,33 @@ class Chat:
         except Exception as exc:  # noqa: BLE001 - every client failure becomes one readable error
             raise LLMError(describe_failure(exc)) from exc
         text = msg.content if isinstance(msg.content, str) else str(msg.content)
+        # A whole (non-streamed) body arrived, so only "cut at max_tokens" is checked: some compatible servers
+        # leave finish_reason out of complete answers.
+        if msg.response_metadata.get("finish_reason") == "length":
+            self._check_end("length")
+        if len(text) > self.max_chars:
+            raise self._too_long(len(text))
         usage = msg.usage_metadata
         return text, int(usage["input_tokens"]) if usage else 0, int(usage["output_tokens"]) if usage else 0
 
     def stream(self, system: str, user: str) -> Iterator[str]:
-        """Yield text deltas as the model writes; raises LLMError on failure."""
+        """Yield text deltas as the model writes; raises LLMError on failure, on an over-long answer and when
+        the stream ends without a finish reason (a cut connection must never look like a finished draft)."""
+        finish: object = None
+        size = 0
         try:
             for chunk in self._lc.stream(self._messages(system, user)):
+                finish = chunk.response_metadata.get("finish_reason") or finish
                 if isinstance(chunk.content, str) and chunk.content:
+                    size += len(chunk.content)
+                    if size > self.max_chars:
+                        raise self._too_long(size)
                     yield chunk.content
+        except LLMError:
+            raise
         except Exception as exc:  # noqa: BLE001
             raise LLMError(describe_failure(exc)) from exc
+        self._check_end(finish)
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -201,7 +238,7 @@ def describe_failure(exc: BaseException) -> str:
     if "Timeout" in name:
         return "模型接口超时，重试后仍失败"
     if "Connection" in name:
-        return "连不上模型接口，请检查 Base URL 与网络"
+        return "连不上模型接口，请检查 Base URL 与网络：" + describe_network_error(exc)
     return f"模型接口返回了无法使用的结果（{name}）"
 
 
@@ -216,4 +253,6 @@ def build_chat(settings: Settings) -> Chat | None:
         settings.llm_api_key.get_secret_value(),
         timeout=settings.llm_timeout,
         max_retries=settings.llm_max_retries,
+        max_tokens=settings.llm_max_tokens,
+        max_chars=settings.llm_max_chars,
     )

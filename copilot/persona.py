@@ -169,12 +169,31 @@ def persona_from_mapping(data: object, source: str = "") -> Persona:
     )
 
 
-def load_persona(path: Path) -> Persona:
-    """Read a persona YAML file (UTF-8, UTF-8 BOM or GBK)."""
+MAX_PERSONA_BYTES = 256 * 1024
+
+
+def load_persona(path: Path, max_bytes: int = MAX_PERSONA_BYTES) -> Persona:
+    """Read a persona YAML file (UTF-8, UTF-8 BOM or GBK) of at most max_bytes."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(
+            f"人设文件有 {size / 1024:.0f} KB，超过上限 {max_bytes / 1024:.0f} KB（人设只需写名字、口吻、群和时段）",
+            file=str(path),
+        )
     raw = path.read_bytes()
     text = decode_bytes(raw, str(path))
     try:
+        # Anchors and aliases (& and *) can make a small file expand into an enormous structure; a persona
+        # never needs them.
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                line = event.start_mark.line + 1 if event.start_mark else None
+                raise InputError(
+                    "人设文件里不能用 YAML 锚点和别名（& 与 *），请把内容直接写出来", file=str(path), line=line
+                )
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise InputError("YAML 嵌套太深", file=str(path)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -16,9 +16,29 @@ PROMPT_DIR = Path(__file__).resolve().parent.parent / "prompts"
 _SECTION = re.compile(r"^=== (system|user) ===\s*$", re.M)
 
 
-def quote_data(text: object) -> str:
+class Quoted(str):
+    """Text already quoted as a data block: it keeps its lines, the prompt environment leaves it alone."""
+
+
+def quote_data(text: object) -> Quoted:
     """Neutralise our delimiters inside retrieved or uploaded text so data can never close its quote block."""
-    return str(text).replace("<<<", "‹‹‹").replace(">>>", "›››")
+    return Quoted(str(text).replace("<<<", "‹‹‹").replace(">>>", "›››"))
+
+
+_LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+
+
+def quote_field(value: object) -> str:
+    """An inline data field (an id, a group name, an avoid-list subject): delimiters neutralised and line
+    breaks folded to spaces, so a value can neither close a quote block nor start a line of its own."""
+    return _LINE_BREAKS.sub(" ", quote_data(value))
+
+
+def _finalize(value: object) -> object:
+    """Every {{ }} of a prompt is quoted as an inline field unless it was quoted as a block (quote_data)."""
+    if isinstance(value, (Quoted, int, float)) or value is None:
+        return value
+    return quote_field(value)
 
 
 _ENV = Environment(
@@ -30,6 +50,9 @@ _ENV = Environment(
     autoescape=False,
 )
 _ENV.filters["quote_data"] = quote_data
+_ENV.filters["quote_field"] = quote_field
+# Prompts render with every expression quoted by default; template-drafter snippets (our own text) do not.
+_PROMPT_ENV = _ENV.overlay(finalize=_finalize)
 
 
 @dataclass(frozen=True)
@@ -59,8 +82,8 @@ class Prompt:
             raise ConfigError(f"提示词 {self.label} 缺少变量：{', '.join(missing)}")
         try:
             return (
-                _ENV.from_string(self.system).render(**variables).strip(),
-                _ENV.from_string(self.user).render(**variables).strip(),
+                _PROMPT_ENV.from_string(self.system).render(**variables).strip(),
+                _PROMPT_ENV.from_string(self.user).render(**variables).strip(),
             )
         except (UndefinedError, TemplateError) as exc:
             raise ConfigError(f"提示词 {self.label} 渲染失败：{exc}") from None

@@ -7,20 +7,27 @@ every message and log line.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
 import math
 import re
+import sqlite3
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+import regex
+
 from copilot.errors import CopilotError, InputError
+from copilot.neterrors import describe_network_error
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +35,21 @@ LIMITS = {"text": 2048, "markdown": 4096}
 """Maximum UTF-8 bytes of one message's content, per msgtype."""
 MAX_PER_MINUTE = 20
 # A sentence keeps its end mark (and a closing quote after it), so the parts concatenate back to the text.
-_SENTENCE = re.compile(r"[^。！？～!?\n]*(?:[。！？～!?\n]+[”’」』）)]*|\Z)")
+# Marks that attach to the character before them (variation selector, ZWJ, skin tones) stay with the sentence end.
+_SENTENCE = re.compile(r"[^。！？～!?\n]*(?:[。！？～!?\n]+[\ufe0f\u200d\U0001f3fb-\U0001f3ff]*[”’」』）)]*|\Z)")
 _CLAUSE = re.compile(r"[^，,]*(?:[，,]+|\Z)")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
+WECOM_HOST = "qyapi.weixin.qq.com"
+WECOM_PATH = "/cgi-bin/webhook/send"
+ERRCODES: dict[int, str] = {
+    45009: "群机器人发送太频繁，超过了每分钟 20 条的上限，请一分钟后再推送",
+    93000: "Webhook 地址无效：key 不对，或这个机器人已被删除，请在群里重新复制机器人的 Webhook 地址",
+    93004: "这个群机器人已被停用，请群主在企业微信群设置里重新启用",
+    93008: "这个群机器人已不在群里（被移出群聊），请重新把机器人加进群",
+    44004: "消息内容是空的，企业微信不接收",
+    45002: "消息内容超过企业微信的长度上限，请缩短后再推送",
+}
+"""WeCom robot errcodes as operators should read them."""
 
 
 class RateLimitError(CopilotError):
@@ -114,6 +133,73 @@ DEFAULT_LIMITER = RateLimiter()
 """Shared by every push in this process, so separate pushes to one robot respect its limit together."""
 
 
+class SharedRateLimiter(RateLimiter):
+    """The same limit kept in a SQLite file in the workspace, so it holds across processes and restarts.
+
+    Robots are told apart by a hash of their key (the key itself is a secret and is never stored). Times
+    are wall-clock seconds, the only clock two processes share.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        max_calls: int = MAX_PER_MINUTE,
+        period: float = 60.0,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(max_calls, period, clock, sleep)
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.closing(sqlite3.connect(path, timeout=10)) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("CREATE TABLE IF NOT EXISTS calls (robot TEXT NOT NULL, at REAL NOT NULL)")
+            conn.execute("CREATE INDEX IF NOT EXISTS calls_robot ON calls (robot, at)")
+            conn.commit()
+
+    @staticmethod
+    def _robot(key: str) -> str:
+        return hashlib.sha256((_key(key) or key).encode("utf-8")).hexdigest()[:24]
+
+    @contextlib.contextmanager
+    def _calls_in_window(self, key: str) -> Iterator[tuple[sqlite3.Connection, str, float, list[float]]]:
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")  # one process at a time reads and takes slots
+            now = self.clock()
+            robot = self._robot(key)
+            conn.execute("DELETE FROM calls WHERE at <= ?", (now - self.period,))
+            calls = [r[0] for r in conn.execute("SELECT at FROM calls WHERE robot=? ORDER BY at", (robot,))]
+            yield conn, robot, now, calls
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+    def delay(self, key: str, n: int = 1) -> float:
+        """Seconds until n more calls are allowed for this robot (0 when they are allowed now)."""
+        with self._calls_in_window(key) as (_, _, now, calls):
+            excess = len(calls) + min(n, self.max_calls) - self.max_calls
+            return 0.0 if excess <= 0 else max(0.0, calls[excess - 1] + self.period - now)
+
+    def acquire(self, key: str, *, wait: bool = True) -> float:
+        """Take one call slot for this robot, across every process using the workspace."""
+        waited = 0.0
+        while True:
+            with self._calls_in_window(key) as (conn, robot, now, calls):
+                if len(calls) < self.max_calls:
+                    conn.execute("INSERT INTO calls (robot, at) VALUES (?, ?)", (robot, now))
+                    return waited
+                pause = calls[0] + self.period - now
+            if not wait:
+                raise RateLimitError(_limit_message(self.max_calls, pause), pause)
+            log.info("群机器人限速：等待 %.1f 秒", pause)
+            self.sleep(pause)
+            waited += pause
+
+
 def _key(url: str) -> str:
     return dict(parse_qsl(urlsplit(url).query)).get("key", "")
 
@@ -135,18 +221,22 @@ def _scrub(message: str, url: str) -> str:
 
 
 def validate_url(url: str) -> str:
-    """The stripped URL when it is http(s) with a host; InputError otherwise."""
+    """The stripped URL when it is a WeCom group robot webhook (a loopback robot is allowed for tests)."""
     url = (url or "").strip()
+    example = f"https://{WECOM_HOST}{WECOM_PATH}?key=…"
     if not url:
-        raise InputError("请填写群机器人的 Webhook 地址（形如 https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…）")
+        raise InputError(f"请填写群机器人的 Webhook 地址（形如 {example}）")
     parts = urlsplit(url)
     try:
         port_ok = parts.port is None or 0 < parts.port < 65536
     except ValueError:
         port_ok = False
-    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+    host = parts.hostname or ""
+    wecom = parts.scheme == "https" and host == WECOM_HOST and port_ok and parts.port in (None, 443)
+    loopback = parts.scheme in ("http", "https") and host in _LOOPBACK and port_ok
+    if not (wecom or loopback) or parts.path != WECOM_PATH or not _key(url) or parts.username or parts.password:
         raise InputError(
-            f"Webhook 地址必须以 http:// 或 https:// 开头，带上主机名（端口要是数字），收到的是「{_scrub(url, url)[:60]}」。"
+            f"这不是企业微信群机器人的 Webhook 地址，收到的是「{_scrub(url, url)[:60]}」。地址应形如 {example}："
             "请在企业微信群 → 群机器人 → 复制 Webhook 地址后粘贴"
         )
     return url
@@ -160,12 +250,19 @@ def _pieces(text: str, pattern: re.Pattern[str]) -> list[str]:
     return [m.group() for m in pattern.finditer(text) if m.group()]
 
 
+_GRAPHEME = regex.compile(r"\X")
+
+
 def _hard_split(text: str, limit: int) -> list[str]:
-    """Character-boundary chunks of at most limit bytes (a multi-byte character is never cut)."""
+    """Chunks of at most limit bytes cut between grapheme clusters: an emoji family (ZWJ), a flag or a skin
+    tone stays whole. A single cluster longer than the limit (never seen in a post) is cut between code points."""
     chunks: list[str] = []
     current: list[str] = []
     size = 0
-    for ch in text:
+    clusters: list[str] = []
+    for cluster in _GRAPHEME.findall(text):
+        clusters.extend([cluster] if _nbytes(cluster) <= limit else list(cluster))
+    for ch in clusters:
         n = _nbytes(ch)
         if current and size + n > limit:
             chunks.append("".join(current))
@@ -223,11 +320,11 @@ def _send(url: str, body: bytes, timeout: float) -> tuple[str, int | None]:
         reason = exc.reason
         if isinstance(reason, TimeoutError):
             return f"网络超时（{timeout:g} 秒内没有回复）", None
-        return f"网络错误：{reason}", None
+        return describe_network_error(exc), None
     except TimeoutError:
         return f"网络超时（{timeout:g} 秒内没有回复）", None
     except OSError as exc:
-        return f"网络错误：{exc}", None
+        return describe_network_error(exc), None
     if status != 200:
         return f"服务器返回 HTTP {status}", None
     try:
@@ -236,7 +333,11 @@ def _send(url: str, body: bytes, timeout: float) -> tuple[str, int | None]:
     except (UnicodeDecodeError, ValueError, AttributeError, TypeError):
         return f"回复不是企业微信的 JSON：{raw[:80].decode('utf-8', 'replace')}", None
     if errcode != 0:
-        return f"企业微信返回错误 {errcode}：{reply.get('errmsg', '')}", errcode
+        errmsg = str(reply.get("errmsg", ""))[:120]
+        known = ERRCODES.get(errcode)
+        return (
+            f"企业微信返回错误 {errcode}：{known}（{errmsg}）" if known else f"企业微信返回错误 {errcode}：{errmsg}"
+        ), errcode
     return "", 0
 
 

@@ -18,11 +18,12 @@ from copilot.chatimport import ImportResult, import_chat
 from copilot.config import Settings
 from copilot.draft import DayContext, Draft, Drafter
 from copilot.errors import ConfigError, InputError
-from copilot.ingest import FileProgress, ingest_files, install_persona
+from copilot.ingest import FileProgress, ingest_files, install_persona, recover
 from copilot.llm import Chat, build_chat, build_embedding
 from copilot.llm_writer import LLMWriter
 from copilot.persona import load_persona
 from copilot.profile import VoiceProfile, learn_profile
+from copilot.push import SharedRateLimiter
 from copilot.readers import DOC_TYPE
 from copilot.records import IngestReport, Persona
 from copilot.retrieve import HybridRetriever
@@ -32,6 +33,7 @@ from copilot.saved_settings import apply_saved
 from copilot.store import KnowledgeStore
 from copilot.template_writer import TemplateWriter
 from copilot.voice import VoiceScore, VoiceScorer
+from copilot.workspace import pending, write_lock
 from copilot.writers import Writer
 
 log = logging.getLogger(__name__)
@@ -88,7 +90,19 @@ class Services:
     def store(self) -> KnowledgeStore:
         """The Chroma-backed knowledge store."""
         suffix, embedding = build_embedding(self.settings)
-        return KnowledgeStore(self.settings.chroma_dir, embedding, suffix)
+        store = KnowledgeStore(
+            self.settings.chroma_dir, embedding, suffix, url=self.settings.chroma_url, home=self.settings.home
+        )
+        # A file left half-imported by a killed ingest is rolled back before anyone reads it (unless an ingest
+        # is running right now: then the journal is that ingest's own and it will clear it).
+        if pending(self.settings.home) is not None and write_lock(self.settings.home).try_hold():
+            recover(store)
+        return store
+
+    @cached_property
+    def push_limiter(self) -> SharedRateLimiter:
+        """The group robots' 20-per-minute limit, kept in the workspace so every process shares it."""
+        return SharedRateLimiter(self.settings.home / "push_rate.sqlite3")
 
     @cached_property
     def retriever(self) -> HybridRetriever:
@@ -102,7 +116,7 @@ class Services:
             raise ConfigError(
                 "工作区还没有人设文件：请先运行 copilot ingest --persona 人设.yaml（或 copilot init 导入示例品牌）"
             )
-        return load_persona(path)
+        return load_persona(path, self.settings.max_persona_kb * 1024)
 
     def profile(self) -> VoiceProfile:
         """The persona's voice profile, relearned when the persona file or the posts change."""
@@ -228,16 +242,27 @@ class Services:
         persona: Path | None = None,
         progress: FileProgress | None = None,
         names: dict[Path, str] | None = None,
+        on_wait: Callable[[str], None] | None = None,
     ) -> IngestReport:
-        """Install a persona (if given) and ingest posts and documents."""
+        """Install a persona (if given) and ingest posts and documents, one writer per workspace at a time."""
         refused: list[str] = []
-        if persona is not None:
-            try:
-                install_persona(persona, self.settings.persona_path)
-            except InputError as exc:
-                refused.append(str(exc))
-        max_bytes = int(self.settings.max_upload_mb * 1024 * 1024)
-        report = ingest_files(self.store, files, docs, max_bytes=max_bytes, progress=progress, names=names)
+        # The lock is taken before the store is first opened: a second process opens it only after the first
+        # writer is done, so it never works on a stale index.
+        with write_lock(self.settings.home).hold(on_wait):
+            if persona is not None:
+                try:
+                    install_persona(persona, self.settings.persona_path, self.settings.max_persona_kb * 1024)
+                except InputError as exc:
+                    refused.append(str(exc))
+            report = ingest_files(
+                self.store,
+                files,
+                docs,
+                limits=self.settings.limits(),
+                progress=progress,
+                names=names,
+                batch=self.settings.ingest_batch,
+            )
         if refused:
             report = IngestReport(report.added, report.skipped, tuple(refused) + report.refused, report.files)
         return report

@@ -6,12 +6,17 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import chromadb
+from chromadb.api import ClientAPI
 from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.config import Settings as ChromaSettings
 
+from copilot.errors import ConfigError
+from copilot.neterrors import describe_network_error
 from copilot.records import METRICS, Post
+from copilot.workspace import open_lock, write_lock
 
 log = logging.getLogger(__name__)
 
@@ -31,22 +36,58 @@ def _post(pid: str, text: str, meta: Mapping[str, Any]) -> Post:
     return Post(id=pid, text=text, **fields)
 
 
-class KnowledgeStore:
-    """Posts in a Chroma PersistentClient collection, with an explicit offline embedding."""
+def _client(path: Path, url: str) -> ClientAPI:
+    """A PersistentClient on the workspace folder, or an HttpClient when a Chroma server URL is configured."""
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if not url:
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"COPILOT_CHROMA_URL「{url}」应写成 http://主机:端口，例如 http://127.0.0.1:8000")
+    try:
+        return chromadb.HttpClient(
+            host=parts.hostname,
+            port=parts.port or (443 if parts.scheme == "https" else 8000),
+            ssl=parts.scheme == "https",
+            settings=settings,
+        )
+    except Exception as exc:  # noqa: BLE001 - chromadb raises bare ValueError/ConnectionError variants
+        raise ConfigError(f"连不上 Chroma 服务 {url}：{describe_network_error(exc)}") from None
 
-    def __init__(self, path: Path, embedding: EmbeddingFunction[Documents], suffix: str = "usem3") -> None:
+
+class KnowledgeStore:
+    """Posts in one Chroma collection (local folder or a Chroma server), with an explicit embedding."""
+
+    def __init__(
+        self,
+        path: Path,
+        embedding: EmbeddingFunction[Documents],
+        suffix: str = "usem3",
+        *,
+        url: str = "",
+        home: Path | None = None,
+    ) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.home = home or path.parent
         self.embedding = embedding
-        self.client = chromadb.PersistentClient(
-            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        )
-        self.collection = self.client.get_or_create_collection(
-            f"posts_{suffix}",
-            embedding_function=embedding,  # type: ignore[arg-type]  # chromadb types its EF param over images too
-            configuration={"hnsw": {"space": "cosine"}},
-        )
+        # Two first opens of one folder would both create Chroma's tables ("table collections already exists").
+        with open_lock(self.home).hold():
+            self.client = _client(path, url)
+            self.collection = self.client.get_or_create_collection(
+                f"posts_{suffix}",
+                embedding_function=embedding,  # type: ignore[arg-type]  # chromadb types its EF param over images
+                configuration={"hnsw": {"space": "cosine"}},
+            )
         self._version = 0
+
+    def writing(self) -> Any:
+        """The workspace writer lock (re-entrant): hold it around any write."""
+        return write_lock(self.home).hold()
+
+    def writing_or_wait(self, on_wait: Callable[[str], None] | None) -> Any:
+        """The writer lock for a whole ingest; on_wait hears (in Chinese) when another writer is ahead of us."""
+        return write_lock(self.home).hold(on_wait)
 
     @property
     def version(self) -> int:
@@ -67,6 +108,10 @@ class KnowledgeStore:
 
     def add(self, posts: list[Post], progress: Progress | None = None, batch: int = 256) -> tuple[int, int]:
         """Add posts not yet stored; returns (added, skipped as duplicates)."""
+        with self.writing():
+            return self._add(posts, progress, batch)
+
+    def _add(self, posts: list[Post], progress: Progress | None, batch: int) -> tuple[int, int]:
         existing = self.existing_ids(p.id for p in posts)
         new = [p for p in posts if p.id not in existing]
         for start in range(0, len(new), batch):
@@ -83,7 +128,15 @@ class KnowledgeStore:
 
     def upsert(self, post: Post) -> None:
         """Insert or replace one post (feedback on a published draft updates its metrics)."""
-        self.collection.upsert(ids=[post.id], documents=[post.text], metadatas=[_meta(post)])
+        with self.writing():
+            self.collection.upsert(ids=[post.id], documents=[post.text], metadatas=[_meta(post)])
+        self._version += 1
+
+    def delete(self, ids: list[str]) -> None:
+        """Remove posts by id (rolling back an interrupted ingest); unknown ids are ignored."""
+        with self.writing():
+            for start in range(0, len(ids), 500):
+                self.collection.delete(ids=ids[start : start + 500])
         self._version += 1
 
     def get(self, pid: str) -> Post | None:

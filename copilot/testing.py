@@ -96,28 +96,35 @@ class StubLLM:
                     self._send(200, b'{"id": "x", "choices": [ {"message": ')
                     return
                 text = stub.responder(body)
+                finish: str | None = "stop"
+                if fault.startswith("long:"):  # a server that ignores max_tokens and keeps writing
+                    text = "茶友们好呀，" + "慢慢喝茶。" * (int(fault[5:]) // 5)
+                elif fault == "length":  # the answer was cut at max_tokens
+                    finish = "length"
+                elif fault == "truncated":  # the connection drops mid-answer: no finish_reason, no [DONE]
+                    finish = None
                 if body.get("stream"):
-                    self._stream(text, body)
+                    self._stream(text, body, finish)
                 else:
-                    self._send(200, json.dumps(self._completion(text, body), ensure_ascii=False).encode())
+                    self._send(200, json.dumps(self._completion(text, body, finish), ensure_ascii=False).encode())
 
             def _usage(self, text: str, body: dict[str, Any]) -> dict[str, int]:
                 prompt = sum(len(str(m.get("content", ""))) for m in body.get("messages", []))
                 return {"prompt_tokens": prompt, "completion_tokens": len(text), "total_tokens": prompt + len(text)}
 
-            def _completion(self, text: str, body: dict[str, Any]) -> dict[str, Any]:
+            def _completion(self, text: str, body: dict[str, Any], finish: str | None = "stop") -> dict[str, Any]:
                 return {
                     "id": "chatcmpl-stub",
                     "object": "chat.completion",
                     "created": int(time.time()),
                     "model": stub.model,
                     "choices": [
-                        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+                        {"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": text}}
                     ],
                     "usage": self._usage(text, body),
                 }
 
-            def _stream(self, text: str, body: dict[str, Any]) -> None:
+            def _stream(self, text: str, body: dict[str, Any], finish: str | None = "stop") -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Connection", "close")
@@ -129,12 +136,17 @@ class StubLLM:
                     "model": stub.model,
                 }
                 pieces = [text[i : i + 8] for i in range(0, len(text), 8)]
+                if finish is None:
+                    pieces = pieces[: max(1, len(pieces) // 2)]
                 for n, piece in enumerate(pieces):
                     delta = {"content": piece} if n else {"role": "assistant", "content": piece}
                     chunk = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
                     self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
                     self.wfile.flush()
-                end = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+                if finish is None:
+                    self.close_connection = True
+                    return
+                end = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}
                 self.wfile.write(f"data: {json.dumps(end)}\n\n".encode())
                 if (body.get("stream_options") or {}).get("include_usage"):
                     usage = {**base, "choices": [], "usage": self._usage(text, body)}
@@ -183,7 +195,9 @@ class StubLLM:
         self.server.server_close()
 
     def inject(self, *faults: str) -> None:
-        """Queue faults for the next requests: "429", "500", "slow:SECONDS", "malformed", or "ok" (answer normally)."""
+        """Queue faults for the next requests: "429", "500", "slow:SECONDS", "malformed", "long:CHARS" (an answer
+        that ignores max_tokens), "length" (cut at max_tokens), "truncated" (stream dropped without a finish
+        reason) or "ok" (answer normally)."""
         with self._lock:
             self.faults.extend(faults)
 

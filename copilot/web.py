@@ -231,7 +231,7 @@ def _queue_tab(svc: Services):  # noqa: ANN202
     with gr.Tab("审核队列", id="queue"):
         with gr.Row():
             date = gr.Textbox(label="日期（留空为全部）", elem_id="queue-date")
-            group = gr.Dropdown(["", *_groups(svc)], value="", label="群")
+            group = gr.Dropdown(h.group_filter_choices(_groups(svc)), value="", label="群")
             state = gr.Dropdown(h.STATE_CHOICES, value="", label="状态")
             refresh = gr.Button("刷新", elem_id="queue-refresh")
         table = gr.Dataframe(
@@ -663,11 +663,18 @@ def build_demo(svc: Services) -> gr.Blocks:
     return demo
 
 
-def launch(svc: Services, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Start the server (blocking); COPILOT_AUTH=user:pass[,user:pass] turns on login."""
+def launch(svc: Services, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True) -> gr.Blocks:
+    """Start the server (blocking unless block=False); COPILOT_AUTH=user:pass[,user:pass] turns on login,
+    behind a gate that shows nothing but a login page before login and throttles wrong passwords."""
+    from starlette.middleware import Middleware
+
+    from copilot.login import LoginGate
+
     auth = [tuple(pair.split(":", 1)) for pair in svc.settings.auth.split(",") if ":" in pair] or None
     demo = build_demo(svc)
     demo.queue(default_concurrency_limit=4).launch(
+        prevent_thread_lock=not block,
+        app_kwargs={"middleware": [Middleware(LoginGate)]} if auth else None,
         server_name=host,
         server_port=port,
         theme=theme(),
@@ -679,3 +686,4 @@ def launch(svc: Services, host: str = "127.0.0.1", port: int = 7860) -> None:
         max_file_size=f"{int(svc.settings.max_upload_mb)}mb",
         footer_links=[],
     )
+    return demo

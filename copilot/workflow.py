@@ -10,7 +10,7 @@ from pathlib import Path
 
 from copilot.draft import DayContext, Draft
 from copilot.errors import CopilotError, InputError
-from copilot.export import to_csv, to_markdown, to_xlsx
+from copilot.export import to_csv, to_xlsx, write_markdown
 from copilot.push import push
 from copilot.records import TOPIC_TYPES, Post
 from copilot.review import Record
@@ -175,8 +175,7 @@ class Workflow:
         stem = f"群发内容-{date or (since + '_' + until if since or until else '全部')}"
         path = directory / f"{stem}.{fmt}"
         if fmt == "md":
-            path.write_text(to_markdown(records), "utf-8")
-            return path
+            return write_markdown(records, path)
         if fmt == "csv":
             return to_csv(records, path)
         if fmt == "xlsx":
@@ -188,7 +187,7 @@ class Workflow:
         rec = self.review.get(rid)
         if rec.state not in ("approved", "published"):
             raise InputError("只能推送已通过的草稿")
-        result = push(url, rec.text, msgtype)
+        result = push(url, rec.text, msgtype, limiter=self.svc.push_limiter)
         if result.ok:
             return self.review.publish(rid, author=author, result=result.message)
         self.review.note_push_failure(rid, author=author, result=result.message)

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from copilot.draft import Draft
-from copilot.export import COLUMNS, SHEET_NAME, export_rows, to_csv, to_markdown, to_xlsx
+from copilot.export import COLUMNS, SHEET_NAME, export_rows, to_csv, to_markdown, to_xlsx, write_markdown
 from copilot.review import Record, ReviewStore
 
 GROUP_A = "山茶小院·茶友福利群"
@@ -125,13 +125,60 @@ def test_csv_has_bom_header_and_rows(records: list[Record], tmp_path: Path) -> N
     assert not list(tmp_path.joinpath("导出").glob(".*.tmp"))
 
 
-def test_csv_replaces_an_existing_file(records: list[Record], tmp_path: Path) -> None:
+def test_each_export_gets_a_new_file_name_and_never_overwrites(records: list[Record], tmp_path: Path) -> None:
     path = tmp_path / "群发.csv"
     path.write_text("旧内容", encoding="utf-8")
-    to_csv(records[:1], path)
-    with path.open(encoding="utf-8-sig", newline="") as f:
+    victim = tmp_path / "别的文件.txt"
+    victim.write_text("别动我", "utf-8")
+    (tmp_path / "群发-2.csv").symlink_to(victim)
+    first, second = to_csv(records[:1], path), to_csv(records[:1], path)
+    assert path.read_text("utf-8") == "旧内容" and victim.read_text("utf-8") == "别动我"
+    assert [first.name, second.name] == ["群发-3.csv", "群发-4.csv"]
+    md = [write_markdown(records, tmp_path / "群发.md") for _ in range(2)]
+    assert [p.name for p in md] == ["群发.md", "群发-2.md"] and md[1].read_text("utf-8").startswith("# 2026-11-24")
+    with first.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
     assert len(rows) == 2 and rows[1][4].startswith("茶友们早上好🍵")
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+HOSTILE = [
+    '=HYPERLINK("http://例子.cn","点我")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def test_csv_cells_that_would_run_as_formulas_are_neutralised(tmp_path: Path) -> None:
+    recs = [_record(f"f{i}", "2026-11-24", f"0{i}:00", GROUP_A, "其他", t) for i, t in enumerate(HOSTILE)]
+    recs.append(_record("g", "2026-11-24", "09:30", "=群名", "其他", "普通的一句话"))
+    with to_csv(recs, tmp_path / "f.csv").open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))[1:]
+    assert [r[4] for r in rows[: len(HOSTILE)]] == ["'" + t for t in HOSTILE]
+    assert rows[-1][2] == "'=群名" and rows[-1][4] == "普通的一句话"
+
+
+def test_xlsx_survives_control_characters_and_defuses_formulas(tmp_path: Path) -> None:
+    text = "茶友们\x00早上好\x07\x1b[31m\x0b！\n第二行\t带制表符"
+    recs = [
+        _record("c", "2026-11-24", "08:00", GROUP_A, "早安", text),
+        _record("h", "2026-11-24", "09:00", GROUP_A, "其他", HOSTILE[0]),
+    ]
+    ws = load_workbook(to_xlsx(recs, tmp_path / "c.xlsx"))[SHEET_NAME]
+    assert ws["E2"].value == "茶友们早上好[31m！\n第二行\t带制表符"
+    assert ws["E3"].value == "'" + HOSTILE[0] and ws["E3"].data_type == "s"
+
+
+def test_markdown_export_escapes_html() -> None:
+    rec = _record(
+        "x", "2026-11-24", "08:00", "<b>群</b>", "早安", "<script>alert('茶')</script> & <img src=x onerror=1>"
+    )
+    md = to_markdown([rec])
+    assert "<script>" not in md and "<img" not in md and "<b>" not in md
+    assert "&lt;script&gt;alert('茶')&lt;/script&gt; &amp; &lt;img src=x onerror=1&gt;" in md
 
 
 def test_xlsx_sheet_columns_text_cells_and_layout(records: list[Record], tmp_path: Path) -> None:
@@ -159,7 +206,7 @@ def test_xlsx_never_writes_a_formula(tmp_path: Path) -> None:
     record = _record("f1", "2026-11-24", "09:00", GROUP_A, "其他", '=HYPERLINK("http://例子.cn","点我")')
     ws = load_workbook(to_xlsx([record], tmp_path / "f.xlsx"))[SHEET_NAME]
     assert ws["E2"].data_type == "s"
-    assert ws["E2"].value == record.text
+    assert ws["E2"].value == "'" + record.text
 
 
 def test_export_from_review_store(tmp_path: Path) -> None:

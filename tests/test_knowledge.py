@@ -39,7 +39,7 @@ def test_refused_file_writes_nothing_and_others_still_land(services: Services, t
     bad.write_bytes(buf.getvalue().encode("gbk"))
     report = services.ingest([bad, good])
     assert report.added == 2 and len(report.refused) == 1
-    assert "bad.csv" in report.refused[0] and "第 3 行" in report.refused[0] and "replies" in report.refused[0]
+    assert "bad.csv" in report.refused[0] and "第 3 行" in report.refused[0] and "列「回复数」" in report.refused[0]
     assert services.store.count() == 2
     assert {p.text for p in services.store.all_posts()}.isdisjoint({"合法的一条"})
 

@@ -8,6 +8,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -205,7 +206,7 @@ def test_network_error_is_reported(limiter: RateLimiter) -> None:
         port = s.getsockname()[1]
     result = push(f"http://127.0.0.1:{port}/cgi-bin/webhook/send?key={KEY}", "测试消息", limiter=limiter, timeout=2)
     assert not result.ok
-    assert "网络错误" in result.message
+    assert "连接被拒绝" in result.message and "Connection refused" in result.message
     assert KEY not in result.message
 
 
@@ -229,6 +230,14 @@ def test_key_is_masked_in_messages_and_logs(
         "file:///etc/passwd",
         "",
         "http://127.0.0.1:端口/send",
+        # any other host, plain http to WeCom, another path or no key: the audit's "push accepts any URL"
+        "https://example.com/cgi-bin/webhook/send?key=abc",
+        "https://qyapi.weixin.qq.com.evil.cn/cgi-bin/webhook/send?key=abc",
+        "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc",
+        "https://qyapi.weixin.qq.com/cgi-bin/message/send?key=abc",
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send",
+        "https://user:pw@qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc",
+        "http://10.0.0.8/cgi-bin/webhook/send?key=abc",
     ],
 )
 def test_bad_url_is_refused(url: str, limiter: RateLimiter) -> None:
@@ -240,7 +249,7 @@ def test_bad_url_message_does_not_echo_the_key() -> None:
     with pytest.raises(InputError) as err:
         validate_url(f"ftp://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={KEY}")
     assert KEY not in str(err.value)
-    assert "http://" in str(err.value)
+    assert "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=" in str(err.value)
 
 
 def test_unknown_msgtype_and_empty_text_refused(robot: Robot, limiter: RateLimiter) -> None:
@@ -299,3 +308,96 @@ def test_no_wait_refuses_before_sending_any_part(robot: Robot) -> None:
     with pytest.raises(RateLimitError):
         push(robot.url, LONG_TEXT, limiter=limiter, wait=False)  # needs several slots, only one is free
     assert robot.requests == []
+
+
+def test_the_real_wecom_robot_url_is_accepted() -> None:
+    url = f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={KEY}"
+    assert validate_url(f"  {url} ") == url
+
+
+@pytest.mark.parametrize(
+    ("errcode", "needle"),
+    [
+        (45009, "每分钟 20 条"),
+        (93000, "Webhook 地址无效"),
+        (93004, "已被停用"),
+        (93008, "不在群里"),
+        (44004, "空"),
+        (45002, "长度上限"),
+    ],
+)
+def test_wecom_errcodes_become_chinese(robot: Robot, limiter: RateLimiter, errcode: int, needle: str) -> None:
+    robot.answer(200, {"errcode": errcode, "errmsg": "some english errmsg"})
+    result = push(robot.url, "测试消息", limiter=limiter)
+    assert not result.ok and result.errcode == errcode
+    assert needle in result.message and str(errcode) in result.message
+
+
+EMOJI = "👨‍👩‍👧‍👦🇨🇳👍🏽🏳️‍🌈👩🏻‍💻"
+
+
+def test_split_never_cuts_an_emoji_family_flag_or_skin_tone() -> None:
+    import regex
+
+    text = ("茶友们" + EMOJI) * 40
+    clusters = set(regex.findall(r"\X", text))
+    for limit in (25, 31, 64, 2048):
+        parts = split_text(text, limit)
+        assert "".join(parts) == text
+        for part in parts:
+            assert len(part.encode("utf-8")) <= limit
+            assert set(regex.findall(r"\X", part)) <= clusters  # every cluster arrived whole
+
+
+def test_a_sentence_end_keeps_its_emoji_modifiers() -> None:
+    text = "好的！️ 下一句。" + "字" * 30
+    parts = split_text(text, 24)
+    assert "".join(parts) == text and parts[0].startswith("好的！️")
+
+
+def test_the_robot_limit_holds_across_processes_and_restarts(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    from copilot.push import SharedRateLimiter
+
+    db = tmp_path / "push_rate.sqlite3"
+    url = f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={KEY}"
+    other = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=another-robot-key"
+    code = (
+        "import sys; from pathlib import Path; from copilot.push import SharedRateLimiter;"
+        "lim = SharedRateLimiter(Path(sys.argv[1]));"
+        "[lim.acquire(sys.argv[2], wait=False) for _ in range(20)]"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(db), url], cwd=ROOT, env={"PYTHONPATH": str(ROOT)}, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr
+    restarted = SharedRateLimiter(db)  # another process, or this one after a restart
+    with pytest.raises(RateLimitError, match="每分钟最多发 20 条") as err:
+        restarted.acquire(url, wait=False)
+    assert 0 < err.value.wait_seconds <= 60
+    assert restarted.delay(url) > 0 and restarted.delay(other) == 0
+    restarted.acquire(other, wait=False)  # robots are limited separately
+    assert KEY not in db.read_bytes().decode("latin-1")  # only a hash of the key is stored
+
+
+def test_the_shared_limit_frees_slots_as_the_minute_passes(tmp_path: Path) -> None:
+    from copilot.push import SharedRateLimiter
+
+    now = [1_000_000.0]
+    slept: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(s)
+        now[0] += s
+
+    a = SharedRateLimiter(tmp_path / "r.sqlite3", clock=lambda: now[0], sleep=sleep)
+    b = SharedRateLimiter(tmp_path / "r.sqlite3", clock=lambda: now[0], sleep=sleep)
+    for i in range(20):
+        (a if i % 2 else b).acquire("robot")
+    now[0] += 30
+    assert b.acquire("robot") == pytest.approx(30)  # waited for the oldest call to leave the window
+    assert slept == [pytest.approx(30)]
