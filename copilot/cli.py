@@ -109,7 +109,9 @@ def cmd_stats(svc: Services, args: argparse.Namespace) -> int:
     if args.group:
         stats.update(svc.rhythm(args.group))
     if args.json:
-        _dump(stats)
+        counts = {"content_type": "by_content_type", "topic_type": "by_topic_type", "group": "by_group"}
+        total = sum(stats["content_type"].values())
+        _dump({"posts": total, **{counts.get(k, k): v for k, v in stats.items()}})
         return 0
     if args.group:
         _print_rhythm(stats)
@@ -660,6 +662,10 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--reason", required=True, metavar="原因", help="驳回原因")
     c = q.add_parser("reopen", help="重新打开已通过或已驳回的草稿")
     c.add_argument("id", metavar="编号", help="草稿编号")
+    c = q.add_parser("push", help="把已通过的草稿推送到企业微信群机器人")
+    c.add_argument("ids", nargs="+", metavar="草稿编号")
+    c.add_argument("--webhook", required=True, metavar="地址", help="群机器人 Webhook 地址")
+    c.add_argument("--msgtype", choices=["text", "markdown"], default="text", help="消息类型")
     c = q.add_parser("export", help="导出已通过的内容")
     c.add_argument("--date", required=True, metavar="日期", help="YYYY-MM-DD")
     c.add_argument("--group", metavar="群名", help="群名")

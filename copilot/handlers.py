@@ -174,7 +174,7 @@ def card(svc: Services, rec: Record) -> dict:
         "version": rec.version,
         "text": rec.text,
         "state": rec.state,
-        "header": f"{head}　`{rec.state_label}` · 第 {rec.version} 版 · {_model_label(rec.model)} · 提示词 {rec.prompt}",
+        "header": f"{head}　`{rec.state_label}` · 第 {rec.version} 版 · 编号 `{rec.id}` · {_model_label(rec.model)} · 提示词 {rec.prompt}",
         "meta": warnings_markdown(rec.warnings, rec.note)
         + f"**人设贴合度 {score}**\n\n{explanation.replace(chr(10), chr(10) * 2)}\n\n**合规提示（仅提醒，不拦截）**\n{flags}",
         "needs_ack": rec.needs_ack,
@@ -251,6 +251,10 @@ def card_action(
         elif action == "reopen":
             rec = flow.reopen(rid, author)
             msg = "已重新打开，可以继续编辑"
+            if text.strip() and text != rec.text:  # the operator's unsaved edit stays on screen
+                shown = card(svc, rec)
+                shown["text"] = text
+                return shown, "已重新打开；你刚才没保存的修改还在框里，点「保存修改」就会存成新版本"
         elif action == "rewrite":
             rec = flow.voice_rewrite(rid, text, version, author)
             msg = "已按人设口吻改写并保存为新版本"
@@ -601,3 +605,32 @@ def calendar_import(svc: Services, path: str | None) -> str:
     except Exception as exc:  # noqa: BLE001
         return friendly(exc)
     return f"已导入：新增 {added} 个活动，更新 {updated} 个"
+
+
+def open_card(svc: Services, rid: str) -> tuple[dict | None, str]:
+    """The card of any stored draft, by id (the queue opens drafts of any day, after any reload)."""
+    if not rid.strip():
+        return None, "请填写草稿编号，或点上表的一行"
+    try:
+        rec = svc.review.get(rid.strip())
+    except Exception as exc:  # noqa: BLE001
+        return None, friendly(exc)
+    return card(svc, rec), f"已打开 {rec.id}（{rec.state_label}，第 {rec.version} 版）"
+
+
+def versions_markdown(svc: Services, rid: str) -> str:
+    """Every saved version, newest first, each with a word diff against the one before."""
+    from copilot.rewrite import diff_text
+
+    if not rid.strip():
+        return ""
+    try:
+        versions = svc.review.versions(rid.strip())
+    except Exception as exc:  # noqa: BLE001
+        return friendly(exc)
+    out = []
+    for i in range(len(versions) - 1, -1, -1):
+        v = versions[i]
+        change = diff_text(versions[i - 1].text, v.text) if i else v.text
+        out.append(f"**第 {v.version} 版** · {v.note} · {v.author} · {v.created_at}\n\n{change}")
+    return "\n\n---\n\n".join(out) or "（还没有版本）"

@@ -214,6 +214,37 @@ class ReviewStore:
         rid = uuid.uuid4().hex[:12]
         now = _now()
         with self._db() as db:
+            existing = self._same_slot(db, draft)
+            if existing is not None:  # one draft per (group, date, slot): a new draft is its next version
+                if existing.state in ("approved", "published"):
+                    return existing  # an approved post is never replaced behind the operator's back
+                version = existing.version + 1
+                db.execute(
+                    "UPDATE drafts SET text=?, version=?, author=?, updated_at=?, voice_score=?, flags=?, state='draft',"
+                    " model=?, prompt=?, sources=?, notes=?, warnings=?, note=?, reject_reason='' WHERE id=?",
+                    (
+                        draft.text,
+                        version,
+                        author,
+                        now,
+                        voice_score,
+                        json.dumps(list(flags), ensure_ascii=False),
+                        draft.model,
+                        draft.prompt,
+                        json.dumps(list(draft.sources)),
+                        json.dumps(list(draft.notes), ensure_ascii=False),
+                        _warnings_json(draft.warnings),
+                        draft.note,
+                        existing.id,
+                    ),
+                )
+                db.execute(
+                    "INSERT INTO versions VALUES (?,?,?,?,?,?)",
+                    (existing.id, version, draft.text, author, "再次生成", now),
+                )
+                self._event(db, existing.id, author, "regenerate", draft.model)
+                rid = existing.id
+                return self._get(db, rid)
             db.execute(
                 "INSERT INTO drafts (id, kind, group_name, date, slot_time, content_type, title, text, model, prompt,"
                 " sources, notes, prompt_tokens, completion_tokens, voice_score, flags, author, created_at, updated_at,"
@@ -245,6 +276,27 @@ class ReviewStore:
             db.execute("INSERT INTO versions VALUES (?,?,?,?,?,?)", (rid, 1, draft.text, author, "生成", now))
             self._event(db, rid, author, "create", draft.model)
         return self.get(rid)
+
+    @staticmethod
+    def _same_slot(db: sqlite3.Connection, draft: Draft) -> Record | None:
+        """The stored draft a new one replaces: same group, date and slot (day), or same kind, date and title."""
+        if draft.kind == "day":
+            row = db.execute(
+                "SELECT * FROM drafts WHERE kind='day' AND group_name=? AND date=? AND slot_time=? ORDER BY created_at",
+                (draft.group, draft.date, draft.slot_time),
+            ).fetchone()
+        elif draft.kind in ("intro", "topic", "script") and draft.date:
+            row = db.execute(
+                "SELECT * FROM drafts WHERE kind=? AND group_name=? AND date=? AND title=? ORDER BY created_at",
+                (draft.kind, draft.group, draft.date, draft.title),
+            ).fetchone()
+        else:
+            return None
+        return _record(row) if row else None
+
+    @staticmethod
+    def _get(db: sqlite3.Connection, rid: str) -> Record:
+        return _record(db.execute("SELECT * FROM drafts WHERE id = ?", (rid,)).fetchone())
 
     @staticmethod
     def _event(db: sqlite3.Connection, rid: str, author: str, action: str, detail: str = "") -> None:
@@ -310,7 +362,10 @@ class ReviewStore:
             cur = _record(row)
             self._check(cur, expected_version)
             if cur.state in ("approved", "published"):
-                raise InputError(f"草稿已{cur.state_label}，要修改请先「重新打开」")
+                raise ConflictError(
+                    f"这条草稿已被 {cur.author} 在 {cur.updated_at} 标为「{cur.state_label}」，不能直接改："
+                    "先点「重新打开」再保存。你的修改还在框里，没有保存也没有丢。"
+                )
             version = cur.version + 1
             now = _now()
             db.execute(

@@ -94,6 +94,39 @@ class _Card:
         return [gr.update()] * 8
 
 
+def _wire(svc: Services, c: _Card, notes: gr.Textbox) -> None:
+    """Connect a card's buttons: save, approve (with the 已核对提示 box), reject, reopen, rewrite, regenerate."""
+
+    def act(action: str, c: _Card = c):  # noqa: ANN202
+        def run(rid, text, version, reason, ack, request: gr.Request):  # noqa: ANN001, ANN202
+            refreshed, msg = h.card_action(svc, action, rid, text, version, reason, _author(request), ack)
+            return [*(_Card.values(refreshed) if refreshed else _Card.keep()), msg]
+
+        return run
+
+    ins = [c.rid, c.text, c.version, c.reason, c.ack]
+    outs = [*c.outputs, c.status]
+    for button, action in (
+        (c.save, "save"),
+        (c.approve, "approve"),
+        (c.reject, "reject"),
+        (c.reopen, "reopen"),
+        (c.rewrite, "rewrite"),
+    ):
+        button.click(act(action), ins, outs)
+
+    def regen(rid, version, n, request: gr.Request, c: _Card = c):  # noqa: ANN001, ANN202
+        for text, refreshed, msg in h.regenerate(svc, rid, version, _author(request), n or ""):
+            if refreshed is not None:
+                yield [*_Card.values(refreshed), msg]
+            elif text:
+                yield [*_Card.keep()[:2], text, *_Card.keep()[3:], msg]
+            else:
+                yield [*_Card.keep(), msg]
+
+    c.regen.click(regen, [c.rid, c.version, notes], outs)
+
+
 def _today_tab(svc: Services) -> gr.Dropdown:
     with gr.Tab("今日内容", id="today"):
         with gr.Row():
@@ -124,35 +157,7 @@ def _today_tab(svc: Services) -> gr.Dropdown:
         go.click(generate, [group, date, notes], [note, *[o for c in cards for o in c.outputs]])
 
         for c in cards:
-
-            def act(action: str, c: _Card = c):  # noqa: ANN202
-                def run(rid, text, version, reason, ack, request: gr.Request):  # noqa: ANN001, ANN202
-                    refreshed, msg = h.card_action(svc, action, rid, text, version, reason, _author(request), ack)
-                    return [*(_Card.values(refreshed) if refreshed else _Card.keep()), msg]
-
-                return run
-
-            ins = [c.rid, c.text, c.version, c.reason, c.ack]
-            outs = [*c.outputs, c.status]
-            for button, action in (
-                (c.save, "save"),
-                (c.approve, "approve"),
-                (c.reject, "reject"),
-                (c.reopen, "reopen"),
-                (c.rewrite, "rewrite"),
-            ):
-                button.click(act(action), ins, outs)
-
-            def regen(rid, version, n, request: gr.Request, c: _Card = c):  # noqa: ANN001, ANN202
-                for text, refreshed, msg in h.regenerate(svc, rid, version, _author(request), n or ""):
-                    if refreshed is not None:
-                        yield [*_Card.values(refreshed), msg]
-                    elif text:
-                        yield [*_Card.keep()[:2], text, *_Card.keep()[3:], msg]
-                    else:
-                        yield [*_Card.keep(), msg]
-
-            c.regen.click(regen, [c.rid, c.version, notes], outs)
+            _wire(svc, c, notes)
     return group
 
 
@@ -267,6 +272,33 @@ def _queue_tab(svc: Services):  # noqa: ANN202
                 clicks = gr.Number(label="点击数", value=0, precision=0)
                 fb = gr.Button("记录表现")
         msg = gr.Markdown(elem_id="queue-msg")
+        with gr.Group():
+            gr.Markdown("**打开一条草稿**（任何一天、刷新页面之后都能改：点上表的一行，或填编号）")
+            with gr.Row():
+                open_id = gr.Textbox(label="草稿编号", scale=3, elem_id="queue-open-id")
+                open_btn = gr.Button("打开", scale=1, elem_id="queue-open")
+            qnotes = gr.Textbox(label="今天的活动 / 通知（重新生成时用，可空）", lines=1)
+            qcard = _Card(90)
+            _wire(svc, qcard, qnotes)
+            with gr.Accordion("历史版本（和上一版对比）", open=False):
+                history = gr.Markdown(elem_id="queue-history")
+
+        def open_draft(i):  # noqa: ANN001, ANN202
+            shown, text = h.open_card(svc, i or "")
+            if shown is None:
+                return [*_Card.keep(), text, ""]
+            return [*_Card.values(shown), text, h.versions_markdown(svc, i or "")]
+
+        open_btn.click(open_draft, [open_id], [*qcard.outputs, qcard.status, history])
+        open_id.submit(open_draft, [open_id], [*qcard.outputs, qcard.status, history])
+
+        def pick(evt: gr.SelectData, rows):  # noqa: ANN001, ANN202
+            row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+            values = rows.values.tolist() if hasattr(rows, "values") else rows
+            rid = str(values[row][0]) if values and row < len(values) else ""
+            return [rid, *open_draft(rid)]
+
+        table.select(pick, [table], [open_id, *qcard.outputs, qcard.status, history])
 
         def load(d, g, s):  # noqa: ANN001, ANN202
             return h.queue_rows(svc, d or "", g or "", s or "")

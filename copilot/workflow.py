@@ -126,7 +126,7 @@ class Workflow:
         if rec.kind != "day":
             raise InputError("只有「今日内容」的时段草稿可以重新生成")
         if rec.state in ("approved", "published"):
-            raise InputError(f"草稿已{rec.state_label}，要重新生成请先「重新打开」")
+            raise InputError(f"草稿现在是「{rec.state_label}」，要重新生成请先「重新打开」")
         drafter = self.svc.drafter()
         day = dt.date.fromisoformat(rec.date)
         sources, subjects = self.review.recent(rec.group, rec.date)

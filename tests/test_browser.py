@@ -249,3 +249,65 @@ def test_group_data_and_persona_tabs(page) -> None:  # noqa: ANN001
     page.wait_for_function("document.querySelector('#persona-msg').innerText.includes('已保存人设「阿禾」')")
     page.screenshot(path=str(SHOTS / "persona.png"))
     assert "Traceback" not in page.locator("body").inner_text()
+
+
+def test_two_tabs_edit_in_a_approve_in_b_keeps_as_text(app, browser) -> None:  # noqa: ANN001
+    import re as _re
+    import sqlite3
+
+    url, home = app
+    a = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+    a.set_default_timeout(60_000)
+    a.goto(url)
+    a.fill("#day-date textarea, #day-date input", "2026-11-25")
+    a.click("#day-generate")
+    a.wait_for_function("document.querySelector('#day-note').innerText.includes('已生成')")
+    rid = _re.search(r"编号 ([0-9a-f]{12})", a.locator("#card-0").first.inner_text()).group(1)
+    mine = a.locator("#card-0-text textarea").input_value() + "\n（A 标签里还没保存的一句）"
+    a.locator("#card-0-text textarea").fill(mine)
+
+    b = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+    b.set_default_timeout(60_000)
+    b.goto(url)
+    b.get_by_role("tab", name="审核队列").click()
+    b.get_by_label("批量通过：草稿编号").fill(rid)
+    b.get_by_role("button", name="批量通过").click()
+    b.wait_for_function("document.querySelector('#queue-msg').innerText.includes('已通过 1 条')")
+
+    a.click("#card-0-save")
+    a.wait_for_function("document.querySelector('#card-0-status').innerText.includes('没有丢')")
+    assert "已通过" in a.locator("#card-0-status").inner_text()
+    assert a.locator("#card-0-text textarea").input_value() == mine  # the refused save kept A's text
+    a.click("#card-0-reopen")
+    a.wait_for_function("document.querySelector('#card-0-status').innerText.includes('还在框里')")
+    assert a.locator("#card-0-text textarea").input_value() == mine
+    a.click("#card-0-save")
+    a.wait_for_function("document.querySelector('#card-0-status').innerText.includes('已保存')")
+    with sqlite3.connect(home / "copilot.sqlite3") as db:
+        assert db.execute("SELECT text FROM drafts WHERE id=?", (rid,)).fetchone()[0] == mine
+    a.close()
+    b.close()
+
+
+def test_edit_after_reload_from_the_queue(app, browser) -> None:  # noqa: ANN001
+    import sqlite3
+
+    url, home = app
+    with sqlite3.connect(home / "copilot.sqlite3") as db:
+        rid = db.execute("SELECT id FROM drafts WHERE state='draft' ORDER BY date, slot_time").fetchone()[0]
+    page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    page.reload()
+    page.get_by_role("tab", name="审核队列").click()
+    page.fill("#queue-open-id textarea, #queue-open-id input", rid)
+    page.click("#queue-open")
+    box = page.locator("#card-90-text textarea")
+    box.wait_for(state="visible")
+    edited = box.input_value() + "\n（刷新之后改的）"
+    box.fill(edited)
+    page.click("#card-90-save")
+    page.wait_for_function("document.querySelector('#card-90-status').innerText.includes('已保存')")
+    with sqlite3.connect(home / "copilot.sqlite3") as db:
+        assert db.execute("SELECT text FROM drafts WHERE id=?", (rid,)).fetchone()[0] == edited
+    page.close()
