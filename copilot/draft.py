@@ -127,10 +127,21 @@ class Drafter:
     def check(
         self, text: str, day: dt.date, group: Group | None = None, notes: str = "", extra: str = ""
     ) -> list[Warning]:
-        """Freshness and internal warnings of one text for a day and group."""
-        active = self.active(day, group.name) if group else ()
+        """Freshness and internal warnings of one text for a day and group (tomorrow's entries may be announced)."""
+        active: tuple = ()
+        if group:
+            today = self.active(day, group.name)
+            names = {a.entry.name for a in today}
+            tomorrow = tuple(
+                a for a in self.active(day + dt.timedelta(days=1), group.name) if a.entry.name not in names
+            )
+            active = today + tomorrow
         facts = "\n".join(x for x in (self.persona_facts(group), extra) if x)
-        src = sources_for(day, active, notes, facts, self.internal_texts(group))
+        p = self.persona
+        public = "\n".join(
+            [p.intro.who, p.intro.brand, p.intro.value, p.intro.trust, group.about if group else "", extra]
+        )
+        src = sources_for(day, active, notes, facts, self.internal_texts(group), public)
         return check_text(text, src)
 
     # ------------------------------------------------------------------ day plan

@@ -44,6 +44,10 @@ class AssertionIn(BaseModel):
         "not_contains",
         "fresh",
         "no_internal",
+        "whole",
+        "no_lifted_clause",
+        "on_event",
+        "member_words",
     ]
     threshold: float | None = None
     min: int | None = None
@@ -63,6 +67,10 @@ ASSERTION_LABELS: dict[str, str] = {
     "not_contains": "不包含",
     "fresh": "没有过期或来源不明的事实",
     "no_internal": "没有内部信息",
+    "whole": "整篇成形",
+    "no_lifted_clause": "没有拼接旧帖子的句子",
+    "on_event": "扣住热点事件",
+    "member_words": "只用群成员的话",
 }
 """Assertion types as operators read them in reports and the CLI (the JSON keeps the types)."""
 
@@ -234,9 +242,64 @@ def _whole_topic(t) -> Draft:  # noqa: ANN001 - a Topic
     return replace(t.draft, text="\n".join([t.opening, *t.follow_ups, t.summary]))
 
 
-def _check(a: AssertionIn, text: str, original: str, score, flags: list[str], persona, warnings=()) -> Check:  # noqa: ANN001
-    """Evaluate one assertion (`warnings`: the draft's freshness and internal warnings)."""
+def lifted_clauses(text: str, past: list[str]) -> list[str]:
+    """Clauses of ≥ 10 characters copied from a past post, unless that post's whole paragraph is retold."""
+    paragraphs: dict[str, str] = {}
+    for post in past:
+        for para in post.splitlines():
+            for clause in _CLAUSES.split(para):
+                if len(clause.strip()) >= 10:
+                    paragraphs.setdefault(clause.strip(), para.strip())
+    out = []
+    for piece in _CLAUSES.split(text):
+        clause = piece.strip()
+        para = paragraphs.get(clause, "")
+        if len(clause) >= 10 and para and para not in text:
+            out.append(clause)
+    return out
+
+
+def event_terms(event: str) -> list[str]:
+    """The key terms of an event: its words of two or more characters, stop words left out."""
+    from copilot.retrieve import tokenize_words
+
+    stop = {"这个", "一个", "我们", "他们", "大家", "今天", "最近", "已经", "因为", "所以", "没有", "超过"}
+    words = [w for w in tokenize_words(event) if len(w) >= 2 and w not in stop and not w.isdigit()]
+    return list(dict.fromkeys(words))
+
+
+_CLAUSES = re.compile(r"[，。！？；：,.!?;:\n]+")
+
+
+def _check(  # noqa: PLR0911
+    a: AssertionIn,
+    text: str,
+    original: str,
+    score,
+    flags: list[str],
+    persona,
+    warnings=(),
+    ctx: dict | None = None,  # noqa: ANN001
+) -> Check:
+    """Evaluate one assertion (`warnings`: the draft's freshness warnings; `ctx`: past posts, event, group type)."""
+    from copilot.rules import member_word_violations, violations
+
     t = a.type
+    ctx = ctx or {}
+    if t == "whole":
+        found = violations(text, persona) if text else ["没有内容"]
+        return Check(t, not found, "；".join(found)[:200] or "无", "无")
+    if t == "member_words":
+        found = member_word_violations(text, ctx.get("group_type", ""))
+        return Check(t, not found, "；".join(found)[:200] or "无", "无")
+    if t == "no_lifted_clause":
+        found = lifted_clauses(text, ctx.get("posts", []))
+        return Check(t, not found, "；".join(found)[:200] or "无", "无")
+    if t == "on_event":
+        terms = event_terms(ctx.get("event", ""))
+        hit = [w for w in terms if w in text]
+        need = min(2, len(terms))
+        return Check(t, len(hit) >= need, "、".join(hit) or "无", f"至少 {need} 个：{'、'.join(terms)}")
     if t in ("fresh", "no_internal"):
         kinds = ("internal",) if t == "no_internal" else FRESH_KINDS
         found = [f"{w.kind}:{w.text}" for w in warnings if w.kind in kinds]
@@ -281,6 +344,7 @@ def run_suite(
 
     started = dt.datetime.now().isoformat(timespec="seconds")
     results: list[OutputResult] = []
+    posts = _past_posts(drafter)
     for n, case in enumerate(suite.cases, 1):
         if progress:
             progress(n - 1, len(suite.cases), case.id)
@@ -289,13 +353,27 @@ def run_suite(
             text = draft.text if draft.status == "ok" else ""
             score = scorer.score(text or " ")
             flags = [f.term for f in compliance(text) if f.kind == "广告法"]
-            checks = tuple(_check(a, text, original, score, flags, drafter.persona, draft.warnings) for a in assertions)
+            ctx = _context(drafter, case.inputs, draft.group, posts)
+            checks = tuple(
+                _check(a, text, original, score, flags, drafter.persona, draft.warnings, ctx) for a in assertions
+            )
             if draft.status != "ok":
                 checks = (Check("drafted", False, draft.error, "ok"), *checks)
             results.append(OutputResult(case.id, label, text, draft.model, score.score, score.ai_flavor, checks))
     if progress:
         progress(len(suite.cases), len(suite.cases), "完成")
     return SuiteResult(suite.name, drafter.model, started, tuple(results), suite.tolerance)
+
+
+def _past_posts(drafter) -> list[str]:  # noqa: ANN001
+    """Every past post's text (for `no_lifted_clause`); an eval run may read them all."""
+    return [p.text for p in drafter.retriever.all_posts() if p.content_type != "文档"]
+
+
+def _context(drafter, inputs: dict, group: str, posts: list[str]) -> dict:  # noqa: ANN001
+    known = {g.name: g for g in drafter.persona.groups}
+    g = known.get(group or str(inputs.get("group") or ""))
+    return {"posts": posts, "event": str(inputs.get("event", "")), "group_type": g.type if g else ""}
 
 
 def check_fixture(suite: SuiteIn, items: list[dict], drafter, scorer: VoiceScorer) -> SuiteResult:  # noqa: ANN001
@@ -306,6 +384,7 @@ def check_fixture(suite: SuiteIn, items: list[dict], drafter, scorer: VoiceScore
     from copilot.checks import check as compliance
 
     results = []
+    posts = _past_posts(drafter)
     known = {g.name for g in drafter.persona.groups}
     for n, item in enumerate(items, 1):
         text = str(item["text"])
@@ -317,10 +396,14 @@ def check_fixture(suite: SuiteIn, items: list[dict], drafter, scorer: VoiceScore
 
             warnings += conflicts([*item["others"], text])[-1]
         assertions = [*suite.defaults.get(item["task"], []), *suite.defaults.get("all", [])]
+        if item.get("event"):  # a 热点事件 output is held to its event, as the suite's event cases are
+            assertions.append(AssertionIn(type="on_event"))
         score = scorer.score(text)
         flags = [f.term for f in compliance(text) if f.kind == "广告法"]
+        ctx = _context(drafter, item, str(item.get("group", "")), posts)
         checks = tuple(
-            _check(a, text, str(item.get("original", "")), score, flags, drafter.persona, warnings) for a in assertions
+            _check(a, text, str(item.get("original", "")), score, flags, drafter.persona, warnings, ctx)
+            for a in assertions
         )
         label = str(item.get("label", f"fixture {n}"))
         results.append(

@@ -41,6 +41,8 @@ class Sources:
     """Names of the calendar entries running that day (a festival word is fine when one of them is about it)."""
     internal: tuple[str, ...] = ()
     """Operator-only text: group positioning, calendar notes, persona fields marked internal."""
+    public: str = ""
+    """Member-facing text the draft may repeat (calendar facts and names, notes, intro, the group's about line)."""
 
 
 def sources_for(
@@ -49,12 +51,14 @@ def sources_for(
     notes: str = "",
     persona_facts: str = "",
     internal: Iterable[str] = (),
+    public_extra: str = "",
 ) -> Sources:
     """Build the sources of one draft."""
     active = list(active)
     facts = "\n".join([*(a.entry.facts for a in active), *(a.entry.name for a in active), notes, persona_facts])
     inner = [*internal, *(a.entry.notes for a in active if a.entry.notes)]
-    return Sources(day, facts, tuple(a.entry.name for a in active), tuple(x for x in inner if x and x.strip()))
+    public = "\n".join([*(a.entry.facts for a in active), *(a.entry.name for a in active), notes, public_extra])
+    return Sources(day, facts, tuple(a.entry.name for a in active), tuple(x for x in inner if x and x.strip()), public)
 
 
 def _numbers(text: str) -> set[str]:
@@ -241,6 +245,8 @@ def _internal(text: str, src: Sources) -> list[Warning]:
                     (clause[i : i + 10] for i in range(0, max(len(clause) - 9, 0)) if clause[i : i + 10] in flat), ""
                 )
             )
+            if hit and hit in re.sub(r"\s+", "", src.public):
+                continue  # member-facing sources say it too (an activity named like the positioning's words)
             if hit:
                 seen.add(clause)
                 out.append(Warning("internal", hit, f"「{hit}」来自群定位或运营备注，是内部信息，不能给群成员看"))

@@ -14,7 +14,7 @@ from copilot.profile import EMOJI
 from copilot.records import CONTENT_TYPES, Persona
 
 GREETING = re.compile(
-    r"(早上好|早安|早呀|早啊|晚安|午安|大家好|晚上好|下午好|中午好|新的一天开始啦|新的一天开始了|你们好|好呀|好啊)"
+    r"(早上好|早安|早呀|早啊|晚安|午安|大家好|晚上好|下午好|中午好|新的一天开始啦|新的一天开始了|你们好|好呀|好啊|[^，。！\s]{1,3}们好)"
 )
 _EMOJI_ONLY = re.compile(rf"^(?:\s|{EMOJI.pattern}|[～~!！。.，,])+$")
 PAIRS = (("「", "」"), ("（", "）"), ("(", ")"), ("【", "】"), ("《", "》"), ("“", "”"))
@@ -38,8 +38,8 @@ def _greeting_clauses(line: str) -> list[tuple[int, int]]:
     return out
 
 
-def violations(text: str, persona: Persona, rituals: tuple[str, ...] = ()) -> list[str]:
-    """What a text breaks, one Chinese line each (empty when it keeps every rule)."""
+def violations(text: str, persona: Persona) -> list[str]:
+    """What a text breaks of the whole-post rules, one Chinese line each (empty when it keeps every rule)."""
     out: list[str] = []
     lines = [ln for ln in text.splitlines() if ln.strip()]
     head = "\n".join(lines[:2])
@@ -63,18 +63,33 @@ def violations(text: str, persona: Persona, rituals: tuple[str, ...] = ()) -> li
             out.append(f"句子停在冒号上：{ln.strip()[-12:]}")
     if re.search(r"。，|，，|，。|、，|，、", text):
         out.append("标点连用（。，或，，）")
-    return out + member_word_violations(text, rituals)
+    if re.search(r"[，。！？：]\s*的", text):
+        out.append("有半截句子（标点后直接接「的」）")
+    for m in re.finditer(r"(?:说白了|特别提醒一句|我先说说?我的|我的想法是)[。！～]?\s*(?:$|\n)", text):
+        out.append(f"句子没说完：{m.group(0).strip()}")
+    if len(re.findall(r"我先说说?我的|我的想法是", text)) > 1:
+        out.append("同一个引子说了两次")
+    if len(re.findall(r"明早见|明天见", text)) > 1 or text.count("晚安") > 1:
+        out.append("道别说了两次")
+    first = lines[0] if lines else ""
+    if (
+        sum(first.count(a) for a in persona.address_form)
+        + len(re.findall(r"[^，。！\s]{1,4}们好|大家好|各位好", first))
+        > 1
+    ):
+        out.append("开头的称呼叫了不止一次")
+    return out
 
 
-def member_word_violations(text: str, rituals: tuple[str, ...] = ()) -> list[str]:
+def member_word_violations(text: str, group_type: str = "") -> list[str]:
     """Operator vocabulary in member-facing text: schedules, content-type labels, template names, foreign rituals."""
     out = []
+    if group_type and group_type != "学习群":  # check-ins and cohort days belong to learning groups
+        out += [f"提到了这个群没有的环节：{m.group(0)}" for m in re.finditer(r"#?第?\d*期?打卡|[Dd]ay\s*\d+", text)]
     for m in _SCHEDULE.finditer(text):
         out.append(f"把发帖时间表给成员看了：{m.group(0)}")
     for m in _LABEL.finditer(text):
         out.append(f"用了运营内部的叫法：{m.group(0)}")
-    for r in rituals:
-        out.append(f"提到了这个群没有的环节：{r}")
     return out
 
 

@@ -126,6 +126,14 @@ def evergreen_core(core: str) -> str:
     return "\n".join(lines).strip()
 
 
+def season_line(lines: list[str], day: dt.date, salt: int) -> str:
+    """A season line of the month that fits the very day (立冬过了 is right on 11-10, wrong on 11-30)."""
+    from copilot.fresh import Sources, check_text
+
+    rotated = lines[salt % len(lines) :] + lines[: salt % len(lines)] if lines else []
+    return next((ln for ln in rotated if not check_text(ln, Sources(day))), "")
+
+
 def context(persona: Persona, group: Group, day: dt.date, time: str, example_text: str, salt: int) -> dict:
     """Variables every template can use (example_text is a masked past post)."""
     address = persona.address_form[0] if persona.address_form else "大家"
@@ -142,7 +150,7 @@ def context(persona: Persona, group: Group, day: dt.date, time: str, example_tex
         "month": day.month,
         "day": day.day,
         "weekday": WEEKDAYS[day.weekday()],
-        "season_line": season[salt % len(season)],
+        "season_line": season_line(season, day, salt),
         "schedule": schedule_text(group),
         "recap": schedule_text(group).replace(" ", "的") or "聊了不少",
         "tomorrow": f"{schedule_text(group).split('、')[0]}见" if group.slots else "老时间见",

@@ -79,7 +79,7 @@ def test_two_workspaces_and_a_cli_share_one_chroma_server(
     monkeypatch.setenv("COPILOT_HOME", str(tmp_path / "cli"))
     monkeypatch.setenv("COPILOT_CHROMA_URL", chroma_url)
     assert main(["stats", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["content_type"] == {"干货": 7}
+    assert json.loads(capsys.readouterr().out)["by_content_type"] == {"干货": 7}
 
 
 def test_a_bad_or_unreachable_server_url_is_explained_in_chinese(tmp_path: Path) -> None:

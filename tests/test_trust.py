@@ -347,7 +347,16 @@ def test_approval_needs_acknowledged_warnings_and_bulk_skips_them(demo_copy: Pat
 
     svc = Services(Settings(home=demo_copy))
     wf = Workflow(svc)
-    stale = Draft("day", "活动提醒", "茶友们，早鸟到 11 月 25 日结束哈", "x", "x", group=FLASH, date="2026-11-26")
+    stale = Draft(
+        "day",
+        "活动提醒",
+        "茶友们，早鸟到 11 月 25 日结束哈",
+        "x",
+        "x",
+        group=FLASH,
+        date="2026-11-26",
+        slot_time="12:30",
+    )
     stale = stale.__class__(**{**stale.__dict__, "warnings": tuple(svc.check(stale.text, d("2026-11-26"), FLASH))})
     clean = Draft(
         "day", "干货", "茶友们，白茶别用滚开的水冲，85 度左右就够了。", "x", "x", group=FLASH, date="2026-11-26"
@@ -362,7 +371,7 @@ def test_approval_needs_acknowledged_warnings_and_bulk_skips_them(demo_copy: Pat
         wf.bulk_approve([], "运营")
     assert wf.approve(a.id, a.version, "运营", ack_warnings=True).state == "approved"
     # an edit that fixes the text clears its warnings, so it can be approved plainly
-    c = svc.queue(stale, "运营")
+    c = svc.queue(stale.__class__(**{**stale.__dict__, "slot_time": "19:30"}), "运营")
     fixed = wf.edit(c.id, "茶友们，尾款 12 月 1 日开始付，别忘了哈", c.version, "运营")
     assert not fixed.needs_ack and wf.approve(fixed.id, fixed.version, "运营").state == "approved"
 
@@ -465,3 +474,17 @@ def test_check_on_the_labelled_set_keeps_its_floor() -> None:
     assert scores["stale"] >= 70 and scores["fresh"] >= 60
     assert scores["recall"] >= 0.95, scores["missed"]
     assert scores["false_alarm_rate"] <= 0.05, scores["false_alarms"]
+
+
+def test_shipped_suites_fail_on_broken_topics_rewrites_and_operator_words(demo_copy: Path) -> None:
+    """Fixture of outputs an operator would reject (issues of whole posts and member words): every one must fail."""
+    svc = Services(Settings(home=demo_copy))
+    items = yaml.safe_load((ROOT / "evals" / "fixtures" / "drafts_bad.yaml").read_text("utf-8"))
+    suites = {"topics": "topics", "day": "day_plan", "rewrite": "rewrite"}
+    for task, suite in suites.items():
+        mine = [i for i in items if i["task"] == task]
+        result = check_fixture(load_suite(Path(suite)), mine, svc.drafter(), svc.scorer())
+        structural = {"whole", "no_lifted_clause", "on_event", "member_words", "not_contains", "fresh", "no_internal"}
+        # each must fail for what is wrong with it, not only because its voice score happens to be low
+        missed = [o.case for o in result.outputs if not any(c.type in structural and not c.passed for c in o.checks)]
+        assert len(result.outputs) == len(mine) >= 3 and not missed, (suite, missed)

@@ -108,7 +108,12 @@ def test_eval_suite_writes_reports_and_flags_regressions(demo_home: Path, tmp_pa
     assert "通过率 100.0%" in out
     results = sorted((home / "evals").glob("rewrite-*.json"))
     assert results and results[0].with_suffix(".png").stat().st_size > 1000
-    assert results[0].with_suffix(".html").read_text("utf-8").count("<tr") == 6
+    cases = len(
+        yaml.safe_load(
+            (Path(__file__).resolve().parent.parent / "evals" / "suites" / "rewrite.yaml").read_text("utf-8")
+        )["cases"]
+    )
+    assert results[0].with_suffix(".html").read_text("utf-8").count("<tr") == cases + 1  # a header and a row each
     data = json.loads(results[0].read_text("utf-8"))
     assert data["summary"]["by_assertion"]["facts_kept"] == 100.0
     baseline = tmp_path / "baseline.json"

@@ -12,7 +12,7 @@ import pytest
 from copilot import handlers as h
 from copilot.config import Settings
 from copilot.draft import Draft
-from copilot.errors import ConflictError, InputError
+from copilot.errors import ConflictError, CopilotError, InputError
 from copilot.services import Services
 from copilot.workflow import Workflow
 from tests.conftest import llm_settings
@@ -50,7 +50,7 @@ def test_approved_must_be_reopened_to_edit_and_reject_needs_reason(flow: Workflo
     a, b = flow.generate_day(GROUP, DAY, "小王")[:2]
     approved = flow.approve(a.id, a.version, "主管")
     assert approved.state == "approved"
-    with pytest.raises(InputError, match="重新打开"):
+    with pytest.raises(CopilotError, match="重新打开"):
         flow.edit(a.id, "改一下", approved.version, "小王")
     assert flow.reopen(a.id, "小王").state == "draft"
     with pytest.raises(InputError, match="原因"):

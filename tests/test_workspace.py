@@ -85,7 +85,7 @@ def test_two_ingests_into_one_fresh_home_wait_for_each_other_and_both_land(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert main(["stats", "--json"]) == 0  # the audit saw a segmentation fault here
-    assert json.loads(capsys.readouterr().out)["content_type"] == {"早安": 12}
+    assert json.loads(capsys.readouterr().out)["by_content_type"] == {"早安": 12}
     svc = Services(Settings(home=home))
     assert svc.store.count() == 12 and svc.store.collection.name == "posts_oa-stub-embed"
     assert {h.post.id for h in svc.retriever.search("白茶 85 度", k=12)} == {f"a{i}" for i in range(5)} | {
