@@ -58,7 +58,7 @@ class VoiceScore:
     content: float = 0.0
     """0-100: 内容像不像, the text with markers taken out against the persona's own posts."""
     marker_score: float = 0.0
-    """0-100: 标记像不像, address form, catchphrases, emoji, sign-off, particles, punctuation, sentence length."""
+    """0-100: 标记像不像, address form, catchphrases, emoji and sign-off against the persona's own posts."""
     ai_phrases: tuple[str, ...] = ()
     """What made the text AI-flavoured, strongest first (n-grams and register features)."""
 
@@ -240,7 +240,9 @@ class VoiceScorer:
             present += [f"不属于人设的称呼：{a}" for a in foreign]
         return value, {"present": present, "missing": missing}, foreign
 
-    def _parts(self, text: str, vec: np.ndarray | None, own_index: int | None = None) -> dict[str, float]:
+    def _parts(
+        self, text: str, vec: np.ndarray | None, own_index: int | None = None, flavor: float | None = None
+    ) -> dict[str, float]:
         """Content raw score (on the stripped text), marker raw score, penalties and the components behind them."""
         t = normalize_width(text)
         bare = self.strip(t)
@@ -250,7 +252,8 @@ class VoiceScorer:
         style = self._style(bare)
         habit = self._emoji_habit(t)
         hits, _, foreign = self._markers(t)
-        flavor, _ = ai_flavor(t)
+        if flavor is None:
+            flavor, _ = ai_flavor(t)
         taboo = sum(1 for w in self.profile.taboo if w and w in t)
         return {
             "lexical": lex,
@@ -309,13 +312,13 @@ class VoiceScorer:
 
     def _score(self, text: str, vec: np.ndarray | None) -> VoiceScore:
         t = normalize_width(text)
-        parts = self._parts(t, vec)
+        flavor = aiflavor.model().flavor(t)
+        parts = self._parts(t, vec, flavor=flavor.score)
         value = _soft(30.0 + 55.0 * (self._total_raw(parts) - self._lo) / (self._hi - self._lo))
         content = _soft(30.0 + 55.0 * (parts["content_raw"] - self._c_lo) / (self._c_hi - self._c_lo))
         marker = _soft(85.0 * parts["marker_raw"] / self._m_hi)
         gate = self._gate(parts["content_raw"])
         _, markers, _ = self._markers(t)
-        flavor = aiflavor.model().flavor(t)
         taboo = tuple(w for w in self.profile.taboo if w and w in t)
         sents = [s for s in sentences(t) if cjk_len(self.strip(s)) >= 6]
         off = sorted(sents, key=lambda s: self._lex(self.strip(s)))[:2] if len(sents) >= 3 else []
@@ -349,8 +352,10 @@ def _soft(value: float) -> float:
 def explain(s: VoiceScore) -> str:
     """A short Chinese explanation for the UI: content and markers apart, then AI flavour, taboo, off-voice lines."""
     parts = [f"人设贴合度 {s.score:.0f}/100，AI 味 {s.ai_flavor:.2f}"]
-    parts.append(f"内容像不像：{s.content:.0f}/100（去掉称呼、口头禅、表情和落款后，用词和话题像不像人设自己的帖子）")
-    line = f"标记像不像：{s.marker_score:.0f}/100（称呼、口头禅、表情、落款、语气词、标点和句长）"
+    parts.append(
+        f"内容像不像：{s.content:.0f}/100（去掉称呼、口头禅、表情和落款后，用词、话题和标点语气词句长像不像人设自己的帖子）"
+    )
+    line = f"标记像不像：{s.marker_score:.0f}/100（称呼、口头禅、表情、落款）"
     if s.components.get("gate", 1.0) < 0.5:
         line += "；内容不像人设，这些标记不加分"
     parts.append(line)
