@@ -201,49 +201,6 @@ def drafting() -> dict:
 
 
 @section
-def voice() -> dict:
-    """Voice AUC per persona: own unseen posts vs other personas, generic AI text and dressed text (markers pasted on)."""
-    import numpy as np
-
-    from copilot.evaluate import auc
-    from copilot.llm import Usem3Embedding
-    from copilot.persona import persona_from_mapping
-    from copilot.voice import VoiceScorer
-
-    emb = Usem3Embedding()
-
-    def embed(texts: list[str]) -> np.ndarray:
-        return np.asarray(emb(texts))
-
-    vdir = ROOT / "evals" / "voice"
-    sys.path.insert(0, str(vdir))
-    import dress  # evals/voice/dress.py: the personas (five eval ones and the demo) and the dressing
-
-    personas = dress.personas()
-    generic = dress.generic()
-    dressed = [json.loads(x) for x in (vdir / "dressed.jsonl").read_text("utf-8").splitlines() if x.strip()]
-    out: dict = {}
-    for name, (data, posts) in personas.items():
-        scorer = VoiceScorer(persona_from_mapping(data), posts[::2], embed=embed)
-        own = [s.score for s in scorer.score_many(posts[1::2])]
-        rest = [t for n, (_, p) in personas.items() if n not in (name, dress.DEMO) for t in p[1::2]]
-        others = [s.score for s in scorer.score_many(rest)]
-        gen = [s.score for s in scorer.score_many(generic)]
-        dre = [s.score for s in scorer.score_many([r["text"] for r in dressed if r["persona"] == name])]
-        out[f"auc_{name}"] = round(auc(own, others + gen + dre), 3)
-        out[f"auc_dressed_only_{name}"] = round(auc(own, dre), 3)
-        out[f"median_own_vs_dressed_{name}"] = f"{np.median(own):.1f} / {np.median(dre):.1f}"
-    out["auc_worst"] = min(v for k, v in out.items() if k.startswith("auc_") and "only" not in k)
-    demo = demo_services()
-    scorer = demo.scorer()
-    texts = [t for _, posts in personas.values() for t in posts] + generic
-    t = time.perf_counter()
-    scorer.score_many(texts)
-    out["scoring_texts_per_s"] = round(len(texts) / (time.perf_counter() - t), 1)
-    return out
-
-
-@section
 def ai_flavor() -> dict:
     """The AI-flavour model: AUC on the held-out 25 % of HC3-Chinese, and what it says about short group posts."""
     import numpy as np
@@ -297,6 +254,49 @@ def judged() -> dict:
         ok = [(v["rubric"], i) for v, i in zip(verdicts, items, strict=True) if "rubric" in v]
         out["llm_judge_spearman"] = agreement(lambda _: [r for r, _ in ok], [i for _, i in ok])
         out["llm_judge_answered"] = len(ok)
+    return out
+
+
+@section
+def voice() -> dict:
+    """Voice AUC per persona: own unseen posts vs other personas, generic AI text and dressed text (markers pasted on)."""
+    import numpy as np
+
+    from copilot.evaluate import auc
+    from copilot.llm import Usem3Embedding
+    from copilot.persona import persona_from_mapping
+    from copilot.voice import VoiceScorer
+
+    emb = Usem3Embedding()
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.asarray(emb(texts))
+
+    vdir = ROOT / "evals" / "voice"
+    sys.path.insert(0, str(vdir))
+    import dress  # evals/voice/dress.py: the personas (five eval ones and the demo) and the dressing
+
+    personas = dress.personas()
+    generic = dress.generic()
+    dressed = [json.loads(x) for x in (vdir / "dressed.jsonl").read_text("utf-8").splitlines() if x.strip()]
+    out: dict = {}
+    for name, (data, posts) in personas.items():
+        scorer = VoiceScorer(persona_from_mapping(data), posts[::2], embed=embed)
+        own = [s.score for s in scorer.score_many(posts[1::2])]
+        rest = [t for n, (_, p) in personas.items() if n not in (name, dress.DEMO) for t in p[1::2]]
+        others = [s.score for s in scorer.score_many(rest)]
+        gen = [s.score for s in scorer.score_many(generic)]
+        dre = [s.score for s in scorer.score_many([r["text"] for r in dressed if r["persona"] == name])]
+        out[f"auc_{name}"] = round(auc(own, others + gen + dre), 3)
+        out[f"auc_dressed_only_{name}"] = round(auc(own, dre), 3)
+        out[f"median_own_vs_dressed_{name}"] = f"{np.median(own):.1f} / {np.median(dre):.1f}"
+    out["auc_worst"] = min(v for k, v in out.items() if k.startswith("auc_") and "only" not in k)
+    demo = demo_services()
+    scorer = demo.scorer()
+    texts = [t for _, posts in personas.values() for t in posts] + generic
+    t = time.perf_counter()
+    scorer.score_many(texts)
+    out["scoring_texts_per_s"] = round(len(texts) / (time.perf_counter() - t), 1)
     return out
 
 
