@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -62,8 +63,13 @@ def test_markers_on_foreign_content_do_not_buy_the_score(demo_services: Services
     assert "茶友们" not in stripped and "慢慢来" not in stripped and "阿禾" not in stripped and "🍵" not in stripped
 
 
-def test_score_json_separates_content_from_markers(demo_services: Services) -> None:
-    record = demo_services.scorer().score(BOUGHT).as_dict(BOUGHT)
-    assert {"content", "marker_score", "ai_phrases"} <= set(record)
-    assert record["content"] < record["marker_score"]
-    json.dumps(record, ensure_ascii=False)
+def test_score_json_separates_content_from_markers(demo_home: Path, tmp_path: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    from copilot.cli import main
+
+    monkeypatch.setenv("COPILOT_HOME", str(demo_home))
+    f = tmp_path / "texts.jsonl"
+    f.write_text(json.dumps({"text": BOUGHT}, ensure_ascii=False), "utf-8")
+    assert main(["score", "--json", str(f)]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert {"content", "marker_score", "ai_phrases"} <= set(row)
+    assert row["content"] + 40 < row["marker_score"] and row["score"] < 45
