@@ -238,7 +238,7 @@ def ai_flavor() -> dict:
 @section
 def judged() -> dict:
     """Rank correlation with the operator's 1-5 judgements of 44 drafts (evals/drafts_judged.jsonl)."""
-    from copilot.judged import agreement, load_judged
+    from copilot.judged import agreement, judge_agreement, load_judged
     from copilot.voice import ai_flavor
 
     items = load_judged()
@@ -250,10 +250,7 @@ def judged() -> dict:
     if svc.chat is None:
         out["llm_judge_spearman"] = "skipped (no LLM configured)"
     else:
-        verdicts = [svc.judge(i["text"]) for i in items]
-        ok = [(v["rubric"], i) for v, i in zip(verdicts, items, strict=True) if "rubric" in v]
-        out["llm_judge_spearman"] = agreement(lambda _: [r for r, _ in ok], [i for _, i in ok])
-        out["llm_judge_answered"] = len(ok)
+        out["llm_judge_spearman"], out["llm_judge_answered"] = judge_agreement(svc.judge, items)
     return out
 
 

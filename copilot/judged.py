@@ -43,3 +43,12 @@ def agreement(score: Callable[[list[str]], Sequence[float]], items: list[dict] |
     """Rank correlation between `score` (a batch scorer) and the operator's 1-5 judgements."""
     items = items if items is not None else load_judged()
     return round(spearman(list(score([i["text"] for i in items])), [i["score"] for i in items]), 3)
+
+
+def judge_agreement(judge: Callable[[str], dict], items: list[dict] | None = None) -> tuple[float, int]:
+    """(rank correlation of the LLM judge's rubric with the operator, drafts it answered); failed answers are left out."""
+    items = items if items is not None else load_judged()
+    answered = [(v["rubric"], i["score"]) for i in items if "rubric" in (v := judge(i["text"]))]
+    if not answered:
+        return float("nan"), 0
+    return round(spearman([r for r, _ in answered], [s for _, s in answered]), 3), len(answered)

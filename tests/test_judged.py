@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
-from copilot.judged import agreement, load_judged, ranks, spearman
+from copilot.judged import agreement, judge_agreement, load_judged, ranks, spearman
 from copilot.services import Services
 
 
@@ -28,3 +29,28 @@ def test_voice_score_ranks_drafts_roughly_as_the_operator_does(demo_services: Se
     rho = agreement(lambda texts: [s.score for s in scorer.score_many(texts)])
     assert rho >= 0.5
     assert agreement(lambda texts: [len(t) for t in texts]) < rho  # not just "longer is better"
+
+
+def test_llm_judge_agreement_leaves_out_failed_answers(demo_home: Path, stub, tmp_path: Path) -> None:  # noqa: ANN001
+    import shutil
+
+    from tests.conftest import llm_settings
+
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+
+    def answer(req: dict) -> str:
+        user = req["messages"][-1]["content"]
+        if "winner" in user:
+            return '{"winner": "tie"}'
+        if "比特币" in user:
+            return "这条我不评"  # no JSON: the judge fails on this draft
+        return (
+            '{"score": 5, "reason": "像阿禾"}' if "阿禾" in user.split("待评")[-1] else '{"score": 1, "reason": "不像"}'
+        )
+
+    stub.responder = answer
+    svc = Services(llm_settings(home, stub))
+    items = [i for i in load_judged() if i["id"] in ("j01", "j02", "j32", "j33", "j39")]
+    rho, answered = judge_agreement(svc.judge, items)
+    assert answered == 4 and rho == 1.0
