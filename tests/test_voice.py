@@ -51,10 +51,10 @@ def test_own_unseen_posts_outscore_other_personas_and_generic_ai(name: str, bare
     generic = [s.score for s in scorer.score_many(GENERIC)]
     assert auc(own, others + generic) >= 0.95
     assert np.median(own) >= 70 and np.median(generic) <= 45
-    if not bare:  # foreign text dressed in this persona's address form, catchphrases, emoji and sign-off
-        dressed = [s.score for s in scorer.score_many([r["text"] for r in DRESSED if r["persona"] == name])]
-        assert auc(own, others + generic + dressed) >= 0.95
-        assert np.median(dressed) <= np.median(own) - 20
+    # foreign text dressed in this persona's address form, catchphrases, emoji and sign-off
+    dressed = [s.score for s in scorer.score_many([r["text"] for r in DRESSED if r["persona"] == name])]
+    assert auc(own, others + generic + dressed) >= 0.95
+    assert np.median(dressed) <= np.median(own) - (10 if bare else 20)
 
 
 def test_explanation_names_markers_taboo_and_off_voice(demo_services: Services) -> None:
