@@ -346,7 +346,18 @@ def cmd_score(svc: Services, args: argparse.Namespace) -> int:
     texts = _texts(args)
     scores = svc.scorer().score_many(texts)
     judged = [svc.judge(t) for t in texts] if svc.chat is not None and not args.no_judge else [None] * len(texts)
-    keep = ("text", "score", "ai_flavor", "markers", "cliches", "taboo", "off_voice")
+    keep = (
+        "text",
+        "score",
+        "ai_flavor",
+        "markers",
+        "cliches",
+        "taboo",
+        "off_voice",
+        "content",
+        "marker_score",
+        "ai_phrases",
+    )
     if args.json:
         rows = []
         for t, s, j in zip(texts, scores, judged, strict=True):

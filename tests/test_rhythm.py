@@ -73,7 +73,7 @@ def test_cli_stats_group_json(home: Path, tmp_path: Path) -> None:
     data = json.loads(run.stdout)
     assert set(data["active_hours"]) == {str(h) for h in range(24)}
     assert data["active_hours"]["21"] == 3 and data["active_members"] == 3
-    assert data["group"] == {"茶友福利群": 2}
+    assert data["by_group"] == {"茶友福利群": 2} and data["posts"] == 2
     assert all({"time", "content_type"} <= set(s) for s in data["suggested_slots"])
     # no persona: the 引流群 default rhythm is checked against the group's hours and moved where members are
     assert "08:00" not in {s["time"] for s in data["suggested_slots"]}
