@@ -220,7 +220,7 @@ class Drafter:
             content_type=plan.content_type,
             activities=self.active(day, group.name),
             activity=plan.activity,
-            examples=() if plan.activity else self._examples(group.name, plan.content_type),
+            examples=() if plan.activity else self._examples(group.name, plan.content_type, k=10),
             notes=ctx.notes if plan.content_type in (*ACTIVITY_TYPES, "公告") else "",
             avoid=tuple(mask(s) for s in ctx.recent_subjects),
             avoid_sources=ctx.recent_sources,
@@ -229,7 +229,17 @@ class Drafter:
             guide=FAREWELL_GUIDE.format(g=group)
             if plan.farewell
             else SLOT_GUIDES.get(plan.content_type, SLOT_GUIDES["其他"]),
-            extra={"nth": plan.nth, "farewell": plan.farewell, "preview": plan.preview},
+            extra={
+                "nth": plan.nth,
+                "farewell": plan.farewell,
+                "preview": plan.preview,
+                # the k-th slot of this content type today, so two 干货 slots of one day never share a post
+                "type_nth": sum(
+                    1
+                    for p in self.plan(group, day)
+                    if p.content_type == plan.content_type and p.slot.time < plan.slot.time
+                ),
+            },
         )
 
     def _base(self, group: Group, plan: SlotPlan, day: dt.date) -> Draft:

@@ -115,7 +115,7 @@ def schedule_text(group: Group, skip: str = "") -> str:
 
 def evergreen_core(core: str) -> str:
     """A masked core without the sentences that carried time-bound facts (whole lines kept where possible)."""
-    lines = []
+    lines: list[str] = []
     for line in core.splitlines():
         if not PLACEHOLDER.search(line):
             lines.append(line)
@@ -123,7 +123,19 @@ def evergreen_core(core: str) -> str:
         kept = "".join(evergreen_sentences(line))
         if kept and len(kept) >= 8 and not _DANGLING.match(kept):
             lines.append(kept)
+    # a post whose opening line went must not start mid-thought ("当然不是啦，那叫金毫", "阿禾的建议：")
+    while lines and (_DANGLING.match(lines[0]) or _ANSWER.match(lines[0]) or lines[0].rstrip().endswith(("：", ":"))):
+        lines.pop(0)
     return "\n".join(lines).strip()
+
+
+_ANSWER = re.compile(r"^(?:当然|是的|对[，,！]|没错|不是的|对啊|嗯)")
+
+
+def wholeness(text: str, persona: Persona) -> float:
+    """How much of a masked past post survives as an evergreen whole (1.0: nothing was cut)."""
+    core = core_of(text, persona)
+    return len(evergreen_core(core)) / max(len(core), 1)
 
 
 def season_line(lines: list[str], day: dt.date, salt: int) -> str:

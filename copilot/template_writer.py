@@ -137,11 +137,13 @@ class TemplateWriter:
         assert ctx.group is not None and ctx.date is not None
         salt = ctx.index
         fresh = [e for e in ctx.examples if e.id not in ctx.avoid_sources] or list(ctx.examples)
-        whole = [
-            e for e in fresh if tpl.evergreen_core(tpl.core_of(e.text, ctx.persona)) == tpl.core_of(e.text, ctx.persona)
-        ]
-        fresh = whole or fresh  # a whole evergreen post reads better than one with its dated sentences cut out
-        primary: Example | None = fresh[salt % len(fresh)] if fresh else None
+        # a whole evergreen post reads better than one with its dated sentences cut out: take the most whole ones,
+        # and never one that is left with less than half of itself
+        score = {e.id: tpl.wholeness(e.text, ctx.persona) for e in fresh}
+        whole = [e for e in fresh if score[e.id] >= 0.8]
+        fresh = whole if len(whole) >= 2 else sorted(fresh, key=lambda e: -score[e.id])[: max(2, len(whole))] or fresh
+        pick = ctx.date.toordinal() + int(ctx.extra.get("type_nth", 0))
+        primary: Example | None = fresh[pick % len(fresh)] if fresh else None
         variables = tpl.context(ctx.persona, ctx.group, ctx.date, ctx.slot_time, primary.text if primary else "", salt)
         if ctx.content_type in ("活动预告", "活动提醒", "公告"):
             variables.update(ex_core="")  # an old notice is stale by definition
