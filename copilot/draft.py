@@ -159,7 +159,8 @@ class Drafter:
         has_topic = any(s.content_type == "话题" for s in group.slots)
         out: list[SlotPlan] = []
         k = replaced = 0
-        closing = bool(group.active_until) and (dt.date.fromisoformat(group.active_until) - day).days <= 1
+        to_close = (dt.date.fromisoformat(group.active_until) - day).days if group.active_until else 99
+        closing = to_close == 0 or (to_close == 1 and not active)  # never in the middle of the activity's big day
         tomorrow = self.active(day + dt.timedelta(days=1), group.name)
         starting = [a for a in tomorrow if a.stage != "进行中" and a.entry.name not in {x.entry.name for x in active}]
         for n, s in enumerate(group.slots):
@@ -224,7 +225,7 @@ class Drafter:
             notes=ctx.notes if plan.content_type in (*ACTIVITY_TYPES, "公告") else "",
             avoid=tuple(mask(s) for s in ctx.recent_subjects),
             avoid_sources=ctx.recent_sources,
-            index=day.toordinal() + index,
+            index=day.toordinal() + index + 3 * nth_group,  # two groups never get the same wording on one day
             topic_type=topic_type,
             guide=FAREWELL_GUIDE.format(g=group)
             if plan.farewell
@@ -422,4 +423,6 @@ FAREWELL_GUIDE = (
     "这个群快要解散了（{g.active_until}），写一条告别：谢谢大家这段时间的参与，说清楚之后去「{g.moves_to}」找你，"
     "温暖简短，不再推销，60-150 字。"
 )
-_NO_ACTIVITY = "活动日历里今天没有这个群的活动，转化群不发闲聊：这个时段空着。要发活动，请先在「活动日历」里添加。"
+_NO_ACTIVITY = (
+    "活动日历里今天没有这个群的活动：转化群这天只发一条干货，这个时段空着。要发活动，请先在「活动日历」里添加。"
+)

@@ -148,8 +148,8 @@ def _season(text: str, src: Sources) -> list[Warning]:
         if when is None:
             continue
         delta = (src.day - when).days  # >0: already passed
-        if word in tf.SOLAR_TERMS:  # a solar term is talked about for a couple of weeks after it
-            before, after = 30, 20
+        if word in tf.SOLAR_TERMS:  # a solar term is talked about for about two weeks after it
+            before, after = 30, 15
         else:
             before, after = tf.FESTIVAL_WINDOWS.get(word, (30, 2))
         if delta > after or -delta > before:

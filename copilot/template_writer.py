@@ -85,18 +85,21 @@ def activity_variables(ctx: DraftContext, act: Active) -> dict:
     assert day is not None
     to_start = (e.start - day).days
     peak = next((first for s, first, _ in e.stages if s == "爆破"), None)
-    if peak and peak > day:
+    if peak and peak > day:  # counted to the peak's date, which is neutral about what happens then
         days = (peak - day).days
-        when = f"{peak.month} 月 {peak.day} 日开始" if days > 1 else "明天就开始"
-        countdown = f"还有 {days} 天" if days > 1 else "就在明天"
+        when = f"{peak.month} 月 {peak.day} 日就到了" if days > 1 else f"明天（{peak.month} 月 {peak.day} 日）就到了"
+        countdown = (
+            f"离 {peak.month} 月 {peak.day} 日还有 {days} 天" if days > 1 else f"明天就是 {peak.month} 月 {peak.day} 日"
+        )
     elif to_start > 0:
-        when, countdown = f"还有 {to_start} 天开始", f"还有 {to_start} 天"
+        when, countdown = f"还有 {to_start} 天开始", f"还有 {to_start} 天开始"
     else:
-        when, countdown = "快到了", "就在眼前了"
+        when, countdown = "已经开始了", "正在进行"
+    end_text = f"{e.end.month} 月 {e.end.day} 日"
     if act.days_left == 0:
         end_line = "今天是最后一天。"
-    elif act.days_left < 7:
-        end_line = f"{e.end.month} 月 {e.end.day} 日结束。"
+    elif act.days_left < 7 and f"{e.end.month}月{e.end.day}日" not in e.facts.replace(" ", ""):  # not said twice
+        end_line = f"{end_text}结束。"
     else:
         end_line = ""
     p = ctx.persona

@@ -189,12 +189,17 @@ def test_check_flags_what_an_operator_would_reject(text: str, kind: str, span: s
         "冬至快到了，记得吃顿热乎的。双十二的直播 12 月 12 日晚上 8 点见。",
         "识茶营已经开到第 9 期了，带过的同学说，一点点来就好，两点建议记住。",
         "小时候过年，家里一定会准备的东西是什么？",
-        "立冬过了，早晚凉，出门加件外套。",
     ],
 )
 def test_check_leaves_fresh_text_alone(text: str) -> None:
     facts = "12 月 1 日至 12 月 3 日在原订单里付尾款，20 元定金抵 60 元；12 月 12 日晚上 8 点直播；识茶营第 9 期"
     assert check_text(text, src("2026-11-26", facts, names=("双十二尾款",))) == []
+
+
+def test_solar_terms_fit_about_two_weeks_after_them() -> None:
+    text = "立冬过了，早晚凉，出门加件外套。"
+    assert check_text(text, src("2026-11-15")) == []
+    assert [w.kind for w in check_text(text, src("2026-11-30"))] == ["season"]
 
 
 def test_conflicting_times_across_one_days_drafts() -> None:
@@ -246,10 +251,10 @@ def test_flash_group_activity_slots_follow_the_calendar_stages(demo_copy: Path) 
         return [dr for dr, _ in svc.draft_day(FLASH, d(date), save=False)]
 
     warmup = day("2026-12-08")
-    assert all(x.title == "双十二直播专场" for x in warmup) and "12 月 12 日开始" in warmup[0].text
+    assert all(x.title == "双十二直播专场" for x in warmup) and "12 月 12 日就到了" in warmup[0].text
     assert facts["双十二直播专场"] in warmup[0].text  # facts verbatim
     build = day("2026-12-10")
-    assert "还有 2 天" in build[0].text
+    assert "离 12 月 12 日还有 2 天" in build[0].text
     peak = day("2026-12-12")
     assert "就是今天" in peak[0].text and facts["双十二直播专场"] in peak[0].text
     gap = day("2026-12-05")  # nothing on the calendar: one evergreen post, the rest stays empty with the reason
