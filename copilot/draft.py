@@ -99,7 +99,7 @@ class Drafter:
 
     def _examples(self, group: str, content_type: str, k: int = 6, topic_type: str = "") -> tuple[Example, ...]:
         hits = self.retriever.top_posts(group=group, content_type=content_type, topic_type=topic_type, k=k)
-        if len(hits) < 2:  # a young group borrows the brand's best posts of the type
+        if len(hits) < k:  # a young group (or a short pool) borrows the brand's best posts of the type
             more = self.retriever.top_posts(content_type=content_type, topic_type=topic_type, k=k)
             hits += [h for h in more if h.post.id not in {x.post.id for x in hits}]
         return tuple(Example.of(h) for h in hits[:k])

@@ -81,6 +81,7 @@ def core_of(text: str, persona: Persona) -> str:
 _DATED = re.compile(
     r"中秋|国庆|春节|过年|端午|元旦|清明|双十一|双十二|圣诞|周[一二三四五六日天末]|星期|礼拜|\d+\s*月\s*\d+|"
     r"今天|昨天|明天|今晚|昨晚|明晚|这周|本周|下周|上周|刚刚|刚才|这[几两]天|前[几两]天|最近|今年|去年|上个月|解暑|三伏|立[春夏秋冬]|月饼|粽子|汤圆|年货|春联|开学"
+    r"|节后|假期|放假|长假|开工|收心|返程|中午|下午|晚上|早上|一会儿"
 )
 
 
@@ -98,6 +99,7 @@ def lead_of(core: str, salt: int = 0) -> str:
         and not _DANGLING.match(s.strip())
         and not PLACEHOLDER.search(s)
         and not _GREETING.search(s)
+        and "@" not in s  # a line addressed to one member belongs to that day's chat
     ]
     if not sents:
         return ""
@@ -142,6 +144,9 @@ def season_line(lines: list[str], day: dt.date, salt: int) -> str:
     """A season line of the month that fits the very day (立冬过了 is right on 11-10, wrong on 11-30)."""
     from copilot.fresh import Sources, check_text
 
+    dated = calendar().get("days", {}).get(f"{day.month:02d}-{day.day:02d}")
+    if dated:  # a holiday or a day members mark (元旦, 跨年夜) is greeted as such
+        return str(dated)
     rotated = lines[salt % len(lines) :] + lines[: salt % len(lines)] if lines else []
     return next((ln for ln in rotated if not check_text(ln, Sources(day))), "")
 

@@ -98,6 +98,8 @@ def activity_variables(ctx: DraftContext, act: Active) -> dict:
     end_text = f"{e.end.month} 月 {e.end.day} 日"
     if act.days_left == 0:
         end_line = "今天是最后一天。"
+    elif act.days_left == 1:
+        end_line = f"明天（{end_text}）就是最后一天。"
     elif act.days_left < 7 and f"{e.end.month}月{e.end.day}日" not in e.facts.replace(" ", ""):  # not said twice
         end_line = f"{end_text}结束。"
     else:
@@ -143,10 +145,13 @@ class TemplateWriter:
         # a whole evergreen post reads better than one with its dated sentences cut out: take the most whole ones,
         # and never one that is left with less than half of itself
         score = {e.id: tpl.wholeness(e.text, ctx.persona) for e in fresh}
-        whole = [e for e in fresh if score[e.id] >= 0.8]
-        fresh = whole if len(whole) >= 2 else sorted(fresh, key=lambda e: -score[e.id])[: max(2, len(whole))] or fresh
-        pick = ctx.date.toordinal() + int(ctx.extra.get("type_nth", 0))
-        primary: Example | None = fresh[pick % len(fresh)] if fresh else None
+        whole = [e for e in fresh if score[e.id] >= 0.95]
+        if whole:  # rotate through the whole posts day by day; the k-th slot of a type takes the k-th one
+            turn = ctx.date.toordinal() % len(whole)
+            whole = whole[turn:] + whole[:turn]
+        ranked = whole + sorted((e for e in fresh if score[e.id] < 0.95), key=lambda e: -score[e.id])
+        nth = int(ctx.extra.get("type_nth", 0))
+        primary: Example | None = ranked[nth % len(ranked)] if ranked else None
         variables = tpl.context(ctx.persona, ctx.group, ctx.date, ctx.slot_time, primary.text if primary else "", salt)
         if ctx.content_type in ("活动预告", "活动提醒", "公告"):
             variables.update(ex_core="")  # an old notice is stale by definition

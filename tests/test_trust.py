@@ -38,9 +38,9 @@ def d(s: str) -> dt.date:
 def test_calendar_import_is_idempotent_and_refuses_a_bad_file_whole(tmp_path: Path) -> None:
     cal = Calendar(tmp_path / "db.sqlite3")
     groups = [WELFARE, FLASH]
-    assert cal.import_file(ROOT / "knowledge" / "calendar.yaml", [*groups, CAMP]) == (4, 0)
-    assert cal.import_file(ROOT / "knowledge" / "calendar.yaml", [*groups, CAMP]) == (0, 4)
-    assert len(cal.list()) == 4
+    assert cal.import_file(ROOT / "knowledge" / "calendar.yaml", [*groups, CAMP]) == (5, 0)
+    assert cal.import_file(ROOT / "knowledge" / "calendar.yaml", [*groups, CAMP]) == (0, 5)
+    assert len(cal.list()) == 5
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         yaml.safe_dump(
@@ -55,7 +55,7 @@ def test_calendar_import_is_idempotent_and_refuses_a_bad_file_whole(tmp_path: Pa
     with pytest.raises(InputError) as err:
         cal.import_file(bad, groups)
     assert "第 2 个活动" in str(err.value) and "end" in str(err.value) and "bad.yaml" in str(err.value)
-    assert len(cal.list()) == 4  # nothing from the refused file, not even its good first entry
+    assert len(cal.list()) == 5  # nothing from the refused file, not even its good first entry
 
 
 @pytest.mark.parametrize(
