@@ -1,9 +1,10 @@
-"""The knowledge store: one Chroma collection of posts and document chunks per workspace."""
+"""The knowledge store: one Chroma collection of posts and document chunks per workspace, plus its post index."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import chromadb
 from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.config import Settings as ChromaSettings
 
+from copilot.index import PostIndex, tokenize
 from copilot.records import METRICS, Post
 
 log = logging.getLogger(__name__)
@@ -32,11 +34,22 @@ def _post(pid: str, text: str, meta: Mapping[str, Any]) -> Post:
 
 
 class KnowledgeStore:
-    """Posts in a Chroma PersistentClient collection, with an explicit offline embedding."""
+    """Posts in a Chroma PersistentClient collection (explicit offline embedding), mirrored in a SQLite post index.
 
-    def __init__(self, path: Path, embedding: EmbeddingFunction[Documents], suffix: str = "usem3") -> None:
+    Every write goes to both in one code path under the index's write lock; the index is checked against Chroma
+    (and repaired if a write was interrupted) once, when the store opens.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        embedding: EmbeddingFunction[Documents],
+        suffix: str = "usem3",
+        index_path: Path | None = None,
+    ) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.suffix = suffix
         self.embedding = embedding
         self.client = chromadb.PersistentClient(
             path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
@@ -46,12 +59,44 @@ class KnowledgeStore:
             embedding_function=embedding,  # type: ignore[arg-type]  # chromadb types its EF param over images too
             configuration={"hnsw": {"space": "cosine"}},
         )
-        self._version = 0
+        self.index = PostIndex(index_path or path.parent / f"index_{suffix}.sqlite3")
+        self.last_sync = self.sync()
+
+    def sync(self) -> str:
+        """Bring the lexical index in step with Chroma if it is not; what was done ("" when nothing was needed)."""
+        action = self.index.sync(str(self.collection.id), self.collection.count, self._chroma_ids, self._fetch)
+        if action:
+            log.info("lexical index %s: %d posts", action, self.index.count())
+        return action
+
+    def _chroma_ids(self) -> list[str]:
+        ids: list[str] = []
+        total = self.collection.count()
+        for offset in range(0, total, 5000):
+            ids.extend(self.collection.get(include=[], limit=5000, offset=offset)["ids"])
+        return ids
+
+    def _fetch(self, ids: list[str]) -> list[Post]:
+        """Posts as Chroma has them (the source of truth when the index is repaired)."""
+        got = self.collection.get(ids=ids, include=["documents", "metadatas"])
+        docs, metas = got["documents"] or [], got["metadatas"] or []
+        return [_post(i, d, m) for i, d, m in zip(got["ids"], docs, metas, strict=True)]
+
+    @contextlib.contextmanager
+    def _writing(self, ids: list[str]) -> Iterator[None]:
+        """Chroma write inside: journalled and locked; a failed write leaves the index matching what Chroma has."""
+        with self.index.writing(ids):
+            try:
+                yield
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    self.index.repair(ids, self._fetch)
+                raise
 
     @property
     def version(self) -> int:
-        """Bumped on every write, so in-memory indexes know when to rebuild."""
-        return self._version
+        """Bumped on every write by any process sharing the workspace, so caches know when to refresh."""
+        return self.index.version
 
     def count(self) -> int:
         """Number of stored posts and chunks."""
@@ -59,22 +104,19 @@ class KnowledgeStore:
 
     def existing_ids(self, ids: Iterable[str]) -> set[str]:
         """Which of these ids are already stored."""
-        ids = list(ids)
-        found: set[str] = set()
-        for start in range(0, len(ids), 500):
-            found.update(self.collection.get(ids=ids[start : start + 500], include=[])["ids"])
-        return found
+        return self.index.existing(list(ids))
 
     def add(self, posts: list[Post], progress: Progress | None = None, batch: int = 256) -> tuple[int, int]:
         """Add posts not yet stored; returns (added, skipped as duplicates)."""
         existing = self.existing_ids(p.id for p in posts)
-        new = [p for p in posts if p.id not in existing]
+        new = list({p.id: p for p in posts if p.id not in existing}.values())
         for start in range(0, len(new), batch):
             chunk = new[start : start + batch]
-            self.collection.add(
-                ids=[p.id for p in chunk], documents=[p.text for p in chunk], metadatas=[_meta(p) for p in chunk]
-            )
-            self._version += 1
+            ids = [p.id for p in chunk]
+            tokens = [" ".join(tokenize(p.text)) for p in chunk]
+            with self._writing(ids):
+                self.collection.add(ids=ids, documents=[p.text for p in chunk], metadatas=[_meta(p) for p in chunk])
+                self.index.put(chunk, tokens)
             if progress:
                 progress(min(start + batch, len(new)), len(new))
         if progress and not new:
@@ -83,26 +125,24 @@ class KnowledgeStore:
 
     def upsert(self, post: Post) -> None:
         """Insert or replace one post (feedback on a published draft updates its metrics)."""
-        self.collection.upsert(ids=[post.id], documents=[post.text], metadatas=[_meta(post)])
-        self._version += 1
+        tokens = [" ".join(tokenize(post.text))]
+        with self._writing([post.id]):
+            self.collection.upsert(ids=[post.id], documents=[post.text], metadatas=[_meta(post)])
+            self.index.put([post], tokens)
+
+    def delete(self, ids: list[str]) -> None:
+        """Remove posts from Chroma and the index."""
+        with self._writing(ids):
+            self.collection.delete(ids=ids)
+            self.index.remove(ids)
 
     def get(self, pid: str) -> Post | None:
         """One post by id."""
-        got = self.collection.get(ids=[pid], include=["documents", "metadatas"])
-        docs, metas = got["documents"] or [], got["metadatas"] or []
-        if not got["ids"] or not docs or not metas:
-            return None
-        return _post(got["ids"][0], docs[0], metas[0])
+        return self.index.posts([pid]).get(pid)
 
     def all_posts(self) -> list[Post]:
-        """Every stored post (for the lexical index, stats and voice profiles)."""
-        out: list[Post] = []
-        total = self.count()
-        for offset in range(0, total, 2000):
-            got = self.collection.get(include=["documents", "metadatas"], limit=2000, offset=offset)
-            docs, metas = got["documents"] or [], got["metadatas"] or []
-            out.extend(_post(i, d, m) for i, d, m in zip(got["ids"], docs, metas, strict=True))
-        return out
+        """Every stored post (a full read: for tests and one-off exports, not for per-request paths)."""
+        return list(self.index.all())
 
     def semantic(self, query: str, k: int, where: dict | None = None) -> list[tuple[str, float]]:
         """(id, cosine distance) of the k nearest posts matching `where`."""

@@ -153,7 +153,9 @@ class VoiceScorer:
         own_posts: Sequence[str],
         embed: Embed | None = None,
         profile: VoiceProfile | None = None,
+        own_embed: Embed | None = None,
     ) -> None:
+        """`own_embed` (default `embed`) embeds the persona's posts and the neutral anchors, e.g. from a cache."""
         self.persona = persona
         self.posts = [normalize_width(t) for t in own_posts if t.strip()]
         self.profile = profile or learn_profile(persona, self.posts)
@@ -168,7 +170,8 @@ class VoiceScorer:
             for a in ADDRESS_CANDIDATES
             if a not in own_addresses and a not in ("大家", "各位") and not any(a in o or o in a for o in own_addresses)
         )
-        self._vectors = embed(self.posts) if embed and self.posts else None
+        self._own_embed = own_embed or embed
+        self._vectors = self._own_embed(self.posts) if self._own_embed and self.posts else None
         self._centroid = self._vectors.sum(axis=0) if self._vectors is not None else None
         self._lo, self._hi = self._calibrate()
 
@@ -266,7 +269,7 @@ class VoiceScorer:
     def _calibrate(self) -> tuple[float, float]:
         """Raw-score anchors: the median of neutral texts (→ 30) and of the persona's own posts, left out (→ 85)."""
         neutral = [x.strip() for x in NEUTRAL.read_text("utf-8").splitlines() if x.strip() and not x.startswith("#")]
-        nvec = self.embed(neutral) if self.embed else [None] * len(neutral)
+        nvec = self._own_embed(neutral) if self._own_embed else [None] * len(neutral)
         lo = float(np.median([self._raw(t, v)[0] for t, v in zip(neutral, nvec, strict=True)]))
         if len(self.posts) >= 3:
             own = [
