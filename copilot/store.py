@@ -27,7 +27,8 @@ def _meta(post: Post) -> dict[str, str | int]:
     return meta
 
 
-def _post(pid: str, text: str, meta: Mapping[str, Any]) -> Post:
+def _post(pid: str, text: str, meta: Mapping[str, Any] | None) -> Post:
+    meta = meta or {}
     fields: dict[str, Any] = {f: str(meta.get(f, "") or "") for f in _FIELDS}
     fields.update({m: int(meta.get(m, 0) or 0) for m in METRICS})
     return Post(id=pid, text=text, **fields)
