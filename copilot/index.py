@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 # Bump when the schema, the tokenizer or the stop words change: an older index is rebuilt once from Chroma.
 SCHEMA_VERSION = 1
+# FTS5 computes bm25() for every row a query matches; past this many rows, only the rarest words pick candidates.
+CANDIDATE_ROWS = 4000
 _COLUMNS = ("id", "text", "content_type", "topic_type", "grp", "date", "source", *METRICS, "engagement")
 
 _STOP = frozenset(
@@ -374,25 +376,57 @@ class PostIndex:
     def bm25(self, query: str, depth: int, filters: Mapping[str, str], include_docs: bool = True) -> list[str]:
         """Ids of the `depth` best BM25 matches among posts passing the filters, best first.
 
-        FTS5 finds and pre-ranks the candidates with its bm25(); the best of them are re-scored with the BM25 this
+        FTS5 finds and pre-ranks candidates with its bm25(); the best of them are re-scored with the BM25 this
         project tuned its rank fusion on (k1 1.4, idf log(1 + (N - df + .5) / (df + .5)) over the whole store),
-        which FTS5's fixed k1 1.2 and clamped idf would otherwise shift.
+        which FTS5's fixed k1 1.2 and clamped idf would otherwise shift. FTS5 scores every row it matches, so in
+        a large store the candidates come from the query's rarest words only (up to CANDIDATE_ROWS matching rows);
+        the common words still count in the re-score.
         """
         tokens = list(dict.fromkeys(tokenize(query)))
         if not tokens:
             return []
-        cond, params = where_sql(filters, include_docs, alias="p.")
-        sql = (
-            "SELECT p.id, posts_fts.tokens FROM posts_fts JOIN posts p ON p.rowid = posts_fts.rowid "
-            f"WHERE posts_fts MATCH ? AND {cond} ORDER BY bm25(posts_fts) LIMIT ?"
-        )
+        df = self._df(tokens)
+        present = sorted((t for t in tokens if df[t]), key=lambda t: (df[t], t))
+        rare: list[str] = []
+        rows = 0
+        for t in present:
+            if rare and rows + df[t] > CANDIDATE_ROWS:
+                break
+            rare.append(t)
+            rows += df[t]
+        if not rare:
+            return []
+        common = present[len(rare) :]
+        # Rows with a rare word, ranked by bm25() over all the words: FTS5 counts every phrase of the expression
+        # once, including those under NOT, so the two halves are scored alike.
+        exprs = [_fts_query(rare)]
+        if common:
+            exprs = [f"({exprs[0]}) AND ({_fts_query(common)})", f"({exprs[0]}) NOT ({_fts_query(common)})"]
         db = self._db()
-        candidates = db.execute(sql, [_fts_query(tokens), *params, 4 * depth]).fetchall()
+        limit = 4 * depth
+        if any(filters.values()):
+            cond, params = where_sql(filters, include_docs, alias="p.")
+            part = (
+                "SELECT p.id AS id, posts_fts.tokens AS tokens, bm25(posts_fts) AS s FROM posts_fts "
+                f"JOIN posts p ON p.rowid = posts_fts.rowid WHERE posts_fts MATCH ? AND {cond}"
+            )
+            sql = " UNION ALL ".join(part for _ in exprs) + " ORDER BY s LIMIT ?"
+            args: list[Any] = [x for e in exprs for x in (e, *params)]
+            candidates = [(r[0], r[1]) for r in db.execute(sql, [*args, limit])]
+        else:  # rank inside FTS5 alone; the few documents are dropped afterwards
+            part = "SELECT rowid AS r, tokens AS tokens, bm25(posts_fts) AS s FROM posts_fts WHERE posts_fts MATCH ?"
+            sql = (
+                "SELECT p.id, c.tokens, p.content_type FROM ("
+                + " UNION ALL ".join(part for _ in exprs)
+                + " ORDER BY s LIMIT ?) c JOIN posts p ON p.rowid = c.r"
+            )
+            got = db.execute(sql, [*exprs, limit + (0 if include_docs else depth)]).fetchall()
+            candidates = [(pid, toks) for pid, toks, ctype in got if include_docs or ctype != DOC_TYPE]
         if not candidates:
             return []
         n, avg = self._corpus()
         norm_b, k1 = 0.75, 1.4
-        idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in self._df(tokens).items()}
+        idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in tokens}
         scored = []
         for pid, text in candidates:
             toks = text.split()

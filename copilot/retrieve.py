@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import jieba
@@ -14,6 +15,7 @@ from copilot.records import Hit, Post
 from copilot.store import KnowledgeStore
 
 log = logging.getLogger(__name__)
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="semantic")
 __all__ = ["RRF_K", "Filters", "HybridRetriever", "tokenize", "tokenize_words"]
 
 RRF_K = 10  # small k: with two lists, a top rank in either one should count (measured on evals/retrieval.jsonl)
@@ -76,10 +78,13 @@ class HybridRetriever:
         """Top-k hits for a query; `boost` (0-1) favours high-engagement posts."""
         index = self.store.index
         depth = max(4 * k, 40)
+        # Chroma (embedding + HNSW) and SQLite both release the GIL: the two halves run side by side.
+        pending = _POOL.submit(self.store.semantic, query, depth, filters.where())
+        lexical = index.bm25(query, depth, filters.columns(), include_docs)
+        semantic = pending.result()
         fused: dict[str, float] = defaultdict(float)
-        for rank, pid in enumerate(index.bm25(query, depth, filters.columns(), include_docs)):
+        for rank, pid in enumerate(lexical):
             fused[pid] += 1.0 / (RRF_K + rank + 1)
-        semantic = self.store.semantic(query, depth, filters.where())
         posts = index.posts(list(dict.fromkeys([*fused, *(pid for pid, _ in semantic)])))
         for rank, (pid, _dist) in enumerate(semantic):
             post = posts.get(pid)

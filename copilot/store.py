@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import chromadb
+import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.config import Settings as ChromaSettings
 
@@ -108,21 +110,42 @@ class KnowledgeStore:
         return self.index.existing(list(ids))
 
     def add(self, posts: list[Post], progress: Progress | None = None, batch: int = 256) -> tuple[int, int]:
-        """Add posts not yet stored; returns (added, skipped as duplicates)."""
+        """Add posts not yet stored; returns (added, skipped as duplicates).
+
+        The next batch is embedded (numpy, off the GIL) while this one is segmented and written to Chroma and the
+        index, so the embedding model, the slowest step, is kept busy.
+        """
         existing = self.existing_ids(p.id for p in posts)
         new = list({p.id: p for p in posts if p.id not in existing}.values())
-        for start in range(0, len(new), batch):
-            chunk = new[start : start + batch]
-            ids = [p.id for p in chunk]
-            tokens = [" ".join(tokenize(p.text)) for p in chunk]
-            with self._writing(ids):
-                self.collection.add(ids=ids, documents=[p.text for p in chunk], metadatas=[_meta(p) for p in chunk])
-                self.index.put(chunk, tokens)
-            if progress:
-                progress(min(start + batch, len(new)), len(new))
+        chunks = [new[start : start + batch] for start in range(0, len(new), batch)]
+        done = 0
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-embed") as pool:
+            vectors = pool.submit(self._embed, chunks[0]) if chunks else None
+            for n, chunk in enumerate(chunks):
+                tokens = [" ".join(tokenize(p.text)) for p in chunk]
+                assert vectors is not None
+                embeddings = vectors.result()
+                if n + 1 < len(chunks):
+                    vectors = pool.submit(self._embed, chunks[n + 1])
+                ids = [p.id for p in chunk]
+                with self._writing(ids):
+                    self.collection.add(
+                        ids=ids,
+                        embeddings=embeddings,
+                        documents=[p.text for p in chunk],
+                        metadatas=[_meta(p) for p in chunk],
+                    )
+                    self.index.put(chunk, tokens)
+                done += len(chunk)
+                if progress:
+                    progress(done, len(new))
         if progress and not new:
             progress(0, 0)
         return len(new), len(posts) - len(new)
+
+    def _embed(self, posts: list[Post]) -> list[np.ndarray]:
+        """The collection's own embedding function, called here so it can run ahead of the writes."""
+        return [np.asarray(v, dtype=np.float32) for v in self.embedding([p.text for p in posts])]
 
     def upsert(self, post: Post) -> None:
         """Insert or replace one post (feedback on a published draft updates its metrics)."""

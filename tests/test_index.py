@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from copilot import index
 from copilot.config import Settings
 from copilot.records import Post
 from copilot.retrieve import Filters
@@ -136,6 +139,9 @@ def test_voice_profile_is_relearned_only_when_persona_posts_change(demo_copy: Pa
 
 _OTHER = """
 import json, sys
+import pytest
+
+from copilot import index
 from copilot.config import Settings
 from copilot.records import Post
 from copilot.services import Services
@@ -166,3 +172,14 @@ def test_two_processes_see_each_others_writes(services: Services, tmp_path: Path
     assert _lexical(services, "紫砂壶") == ["p2"]
     assert services.stats()["content_type"]["干货"] == 3
     assert services.store.get("p2") is not None
+
+
+def test_large_stores_pick_candidates_by_the_rarest_words(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ingest(services, tmp_path)
+    assert _lexical(services, "梅雨 茶叶") == ["t3", "t4"]
+    monkeypatch.setattr(index, "CANDIDATE_ROWS", 1)  # as if 茶叶 matched too many rows to score them all
+    assert _lexical(services, "梅雨 茶叶") == ["t3"]
+    assert _lexical(services, "梅雨 茶叶", group="茶友群") == ["t3"]
+    assert _lexical(services, "搪瓷缸子 茶叶", group="福利群") == []
