@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 
 import chromadb
 import numpy as np
+from chromadb.api.models.Collection import Collection
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.config import Settings as ChromaSettings
 
@@ -54,16 +57,37 @@ class KnowledgeStore:
         self.path = path
         self.suffix = suffix
         self.embedding = embedding
-        self.client = chromadb.PersistentClient(
-            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        )
-        self.collection = self.client.get_or_create_collection(
-            f"posts_{suffix}",
-            embedding_function=embedding,  # type: ignore[arg-type]  # chromadb types its EF param over images too
-            configuration={"hnsw": {"space": "cosine"}},
-        )
+        self._chroma_lock = threading.Lock()
+        self._open_chroma()
         self.index = PostIndex(index_path or path.parent / f"index_{suffix}.sqlite3")
         self.last_sync = self.sync()
+        self._seen = self.index.version  # the shared version this process's Chroma view is known to include
+
+    def _open_chroma(self, fresh: bool = False) -> None:
+        if fresh:
+            # chromadb keeps one System per path per process, and its in-memory vector index never sees another
+            # process's writes; dropped from that cache, the next client loads the store from disk (collections
+            # handed out earlier keep working on the old System).
+            SharedSystemClient._identifier_to_system.pop(str(self.path), None)
+        self.client = chromadb.PersistentClient(
+            path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        )
+        self.collection = self.client.get_or_create_collection(
+            f"posts_{self.suffix}",
+            embedding_function=self.embedding,  # type: ignore[arg-type]  # chromadb types its EF param over images too
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+
+    def _current(self) -> Collection:
+        """The collection, reopened first when another process (or store) wrote since this one last looked."""
+        version = self.index.version
+        if version != self._seen:
+            with self._chroma_lock:
+                if version != self._seen:
+                    log.info("the store changed in another process: reopening Chroma")
+                    self._open_chroma(fresh=True)
+                    self._seen = version
+        return self.collection
 
     def sync(self) -> str:
         """Bring the lexical index in step with Chroma if it is not; what was done ("" when nothing was needed)."""
@@ -89,12 +113,16 @@ class KnowledgeStore:
     def _writing(self, ids: list[str]) -> Iterator[None]:
         """Chroma write inside: journalled and locked; a failed write leaves the index matching what Chroma has."""
         with self.index.writing(ids):
+            before = self.index.version
             try:
                 yield
             except BaseException:
                 with contextlib.suppress(Exception):
                     self.index.repair(ids, self._fetch)
                 raise
+            finally:
+                if before == self._seen:  # nobody else wrote in between (we hold the write lock): still current
+                    self._seen = self.index.version
 
     @property
     def version(self) -> int:
@@ -129,7 +157,7 @@ class KnowledgeStore:
                     vectors = pool.submit(self._embed, chunks[n + 1])
                 ids = [p.id for p in chunk]
                 with self._writing(ids):
-                    self.collection.add(
+                    self._current().add(
                         ids=ids,
                         embeddings=embeddings,
                         documents=[p.text for p in chunk],
@@ -151,13 +179,13 @@ class KnowledgeStore:
         """Insert or replace one post (feedback on a published draft updates its metrics)."""
         tokens = [" ".join(tokenize(post.text))]
         with self._writing([post.id]):
-            self.collection.upsert(ids=[post.id], documents=[post.text], metadatas=[_meta(post)])
+            self._current().upsert(ids=[post.id], documents=[post.text], metadatas=[_meta(post)])
             self.index.put([post], tokens)
 
     def delete(self, ids: list[str]) -> None:
         """Remove posts from Chroma and the index."""
         with self._writing(ids):
-            self.collection.delete(ids=ids)
+            self._current().delete(ids=ids)
             self.index.remove(ids)
 
     def get(self, pid: str) -> Post | None:
@@ -173,6 +201,7 @@ class KnowledgeStore:
         n = min(k, self.count())
         if n == 0:
             return []
-        res = self.collection.query(query_texts=[query], n_results=n, where=where or None, include=["distances"])
+        collection = self._current()
+        res = collection.query(query_texts=[query], n_results=n, where=where or None, include=["distances"])
         distances = res["distances"] or [[]]
         return list(zip(res["ids"][0], distances[0], strict=False))

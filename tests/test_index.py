@@ -172,6 +172,7 @@ def test_two_processes_see_each_others_writes(services: Services, tmp_path: Path
     assert _lexical(services, "紫砂壶") == ["p2"]
     assert services.stats()["content_type"]["干货"] == 3
     assert services.store.get("p2") is not None
+    assert "p2" in [pid for pid, _ in services.store.semantic("老茶客的紫砂壶怎么养", 3)]
 
 
 def test_large_stores_pick_candidates_by_the_rarest_words(
