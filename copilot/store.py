@@ -137,7 +137,7 @@ class KnowledgeStore:
         """Which of these ids are already stored."""
         return self.index.existing(list(ids))
 
-    def add(self, posts: list[Post], progress: Progress | None = None, batch: int = 256) -> tuple[int, int]:
+    def add(self, posts: list[Post], progress: Progress | None = None, batch: int = 512) -> tuple[int, int]:
         """Add posts not yet stored; returns (added, skipped as duplicates).
 
         The next batch is embedded (numpy, off the GIL) while this one is segmented and written to Chroma and the
