@@ -109,7 +109,7 @@ class PostIndex:
         self.path = path
         self._lockfile = path.with_name(path.name + ".lock")
         self._local = threading.local()
-        self._cache: tuple[int, dict[str, np.ndarray], tuple[int, float]] | None = None
+        self._groups: tuple[int, dict[str, np.ndarray]] = (-1, {})
         self._pct_lock = threading.Lock()
         self._schema()
 
@@ -140,6 +140,15 @@ class PostIndex:
             CREATE INDEX IF NOT EXISTS posts_eng ON posts(engagement DESC, id);
             CREATE INDEX IF NOT EXISTS posts_type_eng ON posts(content_type, engagement DESC, id);
             CREATE INDEX IF NOT EXISTS posts_grp_type_eng ON posts(grp, content_type, engagement DESC, id);
+            CREATE INDEX IF NOT EXISTS posts_grp_eng ON posts(grp, engagement, content_type);
+            CREATE TABLE IF NOT EXISTS corpus(k INTEGER PRIMARY KEY CHECK (k = 0), n INTEGER NOT NULL, ntok INTEGER NOT NULL);
+            INSERT OR IGNORE INTO corpus VALUES (0, (SELECT COUNT(*) FROM posts), (SELECT COALESCE(SUM(ntok), 0) FROM posts));
+            CREATE TRIGGER IF NOT EXISTS posts_corpus_ins AFTER INSERT ON posts
+                BEGIN UPDATE corpus SET n = n + 1, ntok = ntok + new.ntok; END;
+            CREATE TRIGGER IF NOT EXISTS posts_corpus_del AFTER DELETE ON posts
+                BEGIN UPDATE corpus SET n = n - 1, ntok = ntok - old.ntok; END;
+            CREATE TRIGGER IF NOT EXISTS posts_corpus_upd AFTER UPDATE OF ntok ON posts
+                BEGIN UPDATE corpus SET ntok = ntok - old.ntok + new.ntok; END;
             CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(tokens, tokenize='unicode61 remove_diacritics 0');
             CREATE VIRTUAL TABLE IF NOT EXISTS posts_vocab USING fts5vocab(posts_fts, row);
             CREATE TABLE IF NOT EXISTS vectors(key TEXT PRIMARY KEY, vec BLOB NOT NULL);
@@ -427,11 +436,10 @@ class PostIndex:
 
     def percentiles(self, posts: Iterable[Post]) -> dict[str, float]:
         """Engagement percentile (0-1) of each post among its group's posts; ties share the mean rank."""
-        by_group = self._group_engagement()
         out: dict[str, float] = {}
         for p in posts:
-            eng = by_group.get(p.group)
-            if p.content_type == DOC_TYPE or eng is None or not len(eng):
+            eng = None if p.content_type == DOC_TYPE else self._group_engagement(p.group)
+            if eng is None or not len(eng):
                 out[p.id] = 0.0
             elif len(eng) == 1:
                 out[p.id] = 0.5
@@ -441,29 +449,25 @@ class PostIndex:
                 out[p.id] = (lo + max(hi - lo - 1, 0) / 2) / (len(eng) - 1)
         return out
 
-    def _group_engagement(self) -> dict[str, np.ndarray]:
-        return self._aggregates()[0]
-
-    def _corpus(self) -> tuple[int, float]:
-        """(posts, mean tokens per post) for BM25."""
-        return self._aggregates()[1]
-
-    def _aggregates(self) -> tuple[dict[str, np.ndarray], tuple[int, float]]:
-        """Sorted engagement per group and corpus size/mean length, re-read only after a write (two indexed reads)."""
+    def _group_engagement(self, group: str) -> np.ndarray:
+        """One group's engagement values, sorted; read from a covering index when first needed after a write."""
         version = self.version
         with self._pct_lock:
-            if self._cache is None or self._cache[0] != version:
-                db = self._db()
-                rows = db.execute(
-                    "SELECT grp, engagement FROM posts WHERE content_type != ? ORDER BY grp, engagement", (DOC_TYPE,)
+            if self._groups[0] != version:
+                self._groups = (version, {})
+            cached = self._groups[1].get(group)
+            if cached is None:
+                rows = self._db().execute(
+                    "SELECT engagement FROM posts WHERE grp = ? AND content_type != ? ORDER BY engagement",
+                    (group, DOC_TYPE),
                 )
-                grouped: dict[str, list[float]] = {}
-                for grp, eng in rows:
-                    grouped.setdefault(grp, []).append(eng)
-                n, avg = db.execute("SELECT COUNT(*), AVG(ntok) FROM posts").fetchone()
-                by_group = {g: np.asarray(v, dtype=np.float64) for g, v in grouped.items()}
-                self._cache = (version, by_group, (int(n), float(avg or 1.0)))
-            return self._cache[1], self._cache[2]
+                cached = self._groups[1][group] = np.fromiter((r[0] for r in rows), dtype=np.float64)
+            return cached
+
+    def _corpus(self) -> tuple[int, float]:
+        """(posts, mean tokens per post) for BM25, kept by triggers on every write."""
+        n, ntok = self._db().execute("SELECT n, ntok FROM corpus").fetchone()
+        return int(n), (ntok / n if n else 1.0)
 
     # ------------------------------------------------------------------ a vector cache for repeated embeddings
 

@@ -68,9 +68,9 @@ class HybridRetriever:
         self.store = store
 
     def warm(self) -> None:
-        """Load jieba's dictionary and the engagement percentiles before the first query needs them."""
+        """Load jieba's dictionary and Chroma's vector index before the first query needs them."""
         tokenize("预热")
-        self.store.index.percentiles([])
+        self.store.count()  # Chroma loads its vector index on first use
 
     def search(
         self, query: str, k: int = 5, filters: Filters = Filters(), boost: float = 0.0, include_docs: bool = True

@@ -34,8 +34,13 @@ def _consistent(svc: Services) -> None:
     chroma = set(svc.store.collection.get(include=[])["ids"])
     indexed = {p.id for p in svc.store.all_posts()}
     assert indexed == chroma
-    pending = svc.store.index._db().execute("SELECT COUNT(*) FROM pending").fetchone()[0]
-    assert pending == 0
+    db = svc.store.index._db()
+    assert db.execute("SELECT COUNT(*) FROM pending").fetchone()[0] == 0
+    # the BM25 corpus statistics kept by triggers agree with the rows
+    assert (
+        db.execute("SELECT n, ntok FROM corpus").fetchone()
+        == db.execute("SELECT COUNT(*), COALESCE(SUM(ntok), 0) FROM posts").fetchone()
+    )
 
 
 def test_index_survives_a_restart_without_rebuild(services: Services, tmp_path: Path) -> None:
