@@ -189,3 +189,24 @@ def test_large_stores_pick_candidates_by_the_rarest_words(
     assert _lexical(services, "梅雨 茶叶") == ["t3"]
     assert _lexical(services, "梅雨 茶叶", group="茶友群") == ["t3"]
     assert _lexical(services, "搪瓷缸子 茶叶", group="福利群") == []
+
+
+def test_a_failed_write_leaves_the_index_matching_chroma(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ingest(services, tmp_path)
+    store = services.store
+    real = store._current()
+
+    class Flaky:
+        """Chroma that stores the write and then fails (a timeout after the server applied it)."""
+
+        def upsert(self, **kwargs: object) -> None:
+            real.upsert(**kwargs)  # type: ignore[arg-type]
+            raise RuntimeError("连接中断")
+
+    monkeypatch.setattr(store, "_current", lambda: Flaky())
+    with pytest.raises(RuntimeError):
+        store.upsert(Post(id="t7", text="竹编茶盘怎么清洗", content_type="干货", group="茶友群"))
+    assert _lexical(services, "竹编茶盘") == ["t7"]  # repaired from what Chroma holds, not left pending
+    _consistent(services)
