@@ -437,8 +437,9 @@ class PostIndex:
     def percentiles(self, posts: Iterable[Post]) -> dict[str, float]:
         """Engagement percentile (0-1) of each post among its group's posts; ties share the mean rank."""
         out: dict[str, float] = {}
+        version = self.version
         for p in posts:
-            eng = None if p.content_type == DOC_TYPE else self._group_engagement(p.group)
+            eng = None if p.content_type == DOC_TYPE else self._group_engagement(p.group, version)
             if eng is None or not len(eng):
                 out[p.id] = 0.0
             elif len(eng) == 1:
@@ -449,9 +450,8 @@ class PostIndex:
                 out[p.id] = (lo + max(hi - lo - 1, 0) / 2) / (len(eng) - 1)
         return out
 
-    def _group_engagement(self, group: str) -> np.ndarray:
+    def _group_engagement(self, group: str, version: int) -> np.ndarray:
         """One group's engagement values, sorted; read from a covering index when first needed after a write."""
-        version = self.version
         with self._pct_lock:
             if self._groups[0] != version:
                 self._groups = (version, {})
