@@ -310,6 +310,25 @@ class PostIndex:
             found.update(r[0] for r in db.execute(f"SELECT id FROM posts WHERE id IN ({marks})", chunk))
         return found
 
+    def share(self, filters: Mapping[str, str]) -> float:
+        """The fraction of indexed posts passing the filters (0 for an empty index)."""
+        cond, params = where_sql(filters)
+        n = self._corpus()[0]
+        return (
+            int(self._db().execute(f"SELECT COUNT(*) FROM posts WHERE {cond}", params).fetchone()[0]) / n if n else 0.0
+        )
+
+    def matching(self, ids: Sequence[str], filters: Mapping[str, str]) -> set[str]:
+        """Which of these ids are indexed posts passing the filters."""
+        cond, params = where_sql(filters)
+        found: set[str] = set()
+        db = self._db()
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            sql = f"SELECT id FROM posts WHERE id IN ({','.join('?' for _ in chunk)}) AND {cond}"
+            found.update(r[0] for r in db.execute(sql, [*chunk, *params]))
+        return found
+
     def posts(self, ids: Sequence[str]) -> dict[str, Post]:
         """Indexed posts by id (absent ids are left out)."""
         out: dict[str, Post] = {}
