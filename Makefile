@@ -8,7 +8,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup run test test-fast lint bench browser-deps clean
+.PHONY: setup run test test-fast lint bench bench-large browser-deps clean
 
 setup: $(STAMP)
 
@@ -43,6 +43,10 @@ lint: setup
 
 bench: setup
 	$(PY) bench/run.py
+
+# The scale section at 100,000 posts (ingest alone takes several minutes); merged into bench/results.json.
+bench-large: setup
+	$(PY) bench/run.py scale --posts 100000
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

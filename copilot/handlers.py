@@ -13,7 +13,6 @@ from copilot.errors import CopilotError, InputError
 from copilot.evaluate import assertion_label
 from copilot.ingest import summary
 from copilot.neterrors import describe_network_error
-from copilot.readers import DOC_TYPE
 from copilot.retrieve import Filters
 from copilot.review import Record
 from copilot.rewrite import diff_ops
@@ -85,11 +84,10 @@ def knowledge_stats(svc: Services) -> tuple[list[list[object]], list[list[object
     """(counts by content type rows, top posts by engagement rows) for the knowledge tab."""
     stats = svc.stats()
     counts = [[k, v] for k, v in stats["content_type"].items()]
-    posts = [p for p in svc.retriever.all_posts() if p.content_type != DOC_TYPE]
-    posts.sort(key=lambda p: -p.engagement)
+    posts = [h.post for h in svc.retriever.top_posts(k=10)]
     top = [
         [p.id, p.group, p.content_type, p.text[:40], p.replies, p.reactions, p.signups, round(p.engagement)]
-        for p in posts[:10]
+        for p in posts
     ]
     return counts, top
 

@@ -1,101 +1,30 @@
-"""Hybrid retrieval: Chroma semantic search + jieba-segmented BM25, fused by rank, boosted by performance."""
+"""Hybrid retrieval: Chroma semantic search + jieba-segmented BM25 (SQLite FTS5), fused by rank, boosted by performance."""
 
 from __future__ import annotations
 
 import logging
-import re
-import threading
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import jieba
-import numpy as np
 
+from copilot.index import tokenize
 from copilot.readers import DOC_TYPE
 from copilot.records import Hit, Post
 from copilot.store import KnowledgeStore
 
-jieba.setLogLevel(logging.WARNING)
 log = logging.getLogger(__name__)
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="semantic")
+__all__ = ["RRF_K", "Filters", "HybridRetriever", "tokenize", "tokenize_words"]
 
-_STOP = set(
-    [
-        "的",
-        "了",
-        "是",
-        "我",
-        "你",
-        "他",
-        "她",
-        "它",
-        "们",
-        "我们",
-        "你们",
-        "大家",
-        "这",
-        "那",
-        "就",
-        "都",
-        "也",
-        "和",
-        "与",
-        "在",
-        "有",
-        "又",
-        "还",
-        "很",
-        "吗",
-        "呢",
-        "吧",
-        "啊",
-        "呀",
-        "啦",
-        "哈",
-        "哦",
-        "嘛",
-        "一个",
-        "一下",
-        "什么",
-        "怎么",
-        "怎样",
-        "如何",
-        "为什么",
-        "可以",
-        "没有",
-        "不",
-        "要",
-        "会",
-        "能",
-        "让",
-        "把",
-        "被",
-        "给",
-        "着",
-        "过",
-        "得",
-        "地",
-        "之",
-        "而",
-        "及",
-        "或",
-        "今天",
-        "一起",
-        "茶友",
-        "家人",
-    ]
-)
-_WORD = re.compile(r"[\w\u4e00-\u9fff]")
+OVERFETCH_SHARE = 0.05  # filters keeping at least this share of posts are applied after an unfiltered Chroma query
 RRF_K = 10  # small k: with two lists, a top rank in either one should count (measured on evals/retrieval.jsonl)
 
 
 def tokenize_words(text: str) -> list[str]:
     """Plain jieba words, punctuation and spaces kept (for word-level diffs)."""
     return [t for t in jieba.lcut(text, HMM=False) if t]
-
-
-def tokenize(text: str) -> list[str]:
-    """Search-mode jieba tokens, lower-cased, without punctuation and stop words."""
-    return [t.lower() for t in jieba.lcut_for_search(text) if _WORD.search(t) and t.lower() not in _STOP]
 
 
 @dataclass(frozen=True)
@@ -117,6 +46,10 @@ class Filters:
             and (not self.topic_type or post.topic_type == self.topic_type)
         )
 
+    def columns(self) -> dict[str, str]:
+        """The set filters by field name, for the SQLite index."""
+        return {"group": self.group, "content_type": self.content_type, "topic_type": self.topic_type}
+
     def where(self) -> dict | None:
         """The same filters as a Chroma `where` clause."""
         clauses = [
@@ -129,123 +62,58 @@ class Filters:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-class _Lexical:
-    """An in-memory BM25 index with an inverted list per token."""
-
-    def __init__(self, posts: list[Post], k1: float = 1.4, b: float = 0.75) -> None:
-        self.posts = posts
-        self.k1, self.b = k1, b
-        postings: dict[str, dict[int, int]] = defaultdict(dict)
-        lengths = np.zeros(len(posts), dtype=np.float32)
-        for i, p in enumerate(posts):
-            toks = tokenize(p.text)
-            lengths[i] = len(toks)
-            for t in toks:
-                postings[t][i] = postings[t].get(i, 0) + 1
-        self.lengths = lengths
-        self.avg = float(lengths.mean()) if len(posts) else 1.0
-        n = len(posts)
-        self.index = {
-            t: (
-                np.fromiter(d.keys(), np.int32),
-                np.fromiter(d.values(), np.float32),
-                float(np.log(1 + (n - len(d) + 0.5) / (len(d) + 0.5))),
-            )
-            for t, d in postings.items()
-        }
-        self.percentile = _percentiles(posts)
-
-    def scores(self, query: str) -> np.ndarray:
-        out = np.zeros(len(self.posts), dtype=np.float32)
-        norm = self.k1 * (1 - self.b + self.b * self.lengths / max(self.avg, 1e-6))
-        for t in set(tokenize(query)):
-            entry = self.index.get(t)
-            if entry is None:
-                continue
-            idx, tf, idf = entry
-            out[idx] += idf * tf * (self.k1 + 1) / (tf + norm[idx])
-        return out
-
-
-def _percentiles(posts: list[Post]) -> np.ndarray:
-    """Engagement percentile (0-1) of each post among posts of its own group."""
-    pct = np.zeros(len(posts), dtype=np.float32)
-    by_group: dict[str, list[int]] = defaultdict(list)
-    for i, p in enumerate(posts):
-        if p.content_type != DOC_TYPE:
-            by_group[p.group].append(i)
-    for idxs in by_group.values():
-        eng = np.array([posts[i].engagement for i in idxs], dtype=np.float64)
-        if len(idxs) == 1:
-            pct[idxs[0]] = 0.5
-            continue
-        order = eng.argsort(kind="stable")
-        ranks = np.empty(len(idxs))
-        ranks[order] = np.arange(len(idxs))
-        # ties share the mean rank so equal engagement gives equal percentile
-        for value in np.unique(eng):
-            mask = eng == value
-            ranks[mask] = ranks[mask].mean()
-        for j, i in enumerate(idxs):
-            pct[i] = ranks[j] / (len(idxs) - 1)
-    return pct
-
-
 class HybridRetriever:
     """Searches the store semantically and lexically and fuses the rankings (reciprocal rank fusion)."""
 
     def __init__(self, store: KnowledgeStore) -> None:
         self.store = store
-        self._lock = threading.Lock()
-        self._lex: _Lexical | None = None
-        self._lex_key: tuple[int, int] = (-1, -1)
-        self._pos: dict[str, int] = {}
 
-    def _lexical(self) -> _Lexical:
-        key = (self.store.version, self.store.count())
-        with self._lock:
-            if self._lex is None or key != self._lex_key:
-                self._lex = _Lexical(self.store.all_posts())
-                self._pos = {p.id: i for i, p in enumerate(self._lex.posts)}
-                self._lex_key = key
-            return self._lex
-
-    def refresh(self) -> None:
-        """Rebuild the lexical index now (e.g. at app start) rather than on the first query."""
-        self._lex = None
-        self._lexical()
+    def warm(self) -> None:
+        """Load jieba's dictionary and Chroma's vector index before the first query needs them."""
+        tokenize("预热")
+        self.store.count()  # Chroma loads its vector index on first use
 
     def search(
         self, query: str, k: int = 5, filters: Filters = Filters(), boost: float = 0.0, include_docs: bool = True
     ) -> list[Hit]:
         """Top-k hits for a query; `boost` (0-1) favours high-engagement posts."""
-        lex = self._lexical()
-        if not lex.posts:
-            return []
-        mask = np.fromiter(
-            (filters.matches(p) and (include_docs or p.content_type != DOC_TYPE) for p in lex.posts),
-            bool,
-            len(lex.posts),
-        )
-        if not mask.any():
-            return []
+        index = self.store.index
         depth = max(4 * k, 40)
-        fused: dict[int, float] = defaultdict(float)
-        bm = lex.scores(query)
-        bm[~mask] = 0.0
-        ranked = [i for i in np.argsort(-bm)[:depth] if bm[i] > 0]
-        for rank, i in enumerate(ranked):
-            fused[int(i)] += 1.0 / (RRF_K + rank + 1)
-        for rank, (pid, _dist) in enumerate(self.store.semantic(query, depth, filters.where())):
-            i = self._pos.get(pid)
-            if i is not None and mask[i]:
-                fused[i] += 1.0 / (RRF_K + rank + 1)
+        # Chroma (embedding + HNSW) and SQLite both release the GIL: the two halves run side by side.
+        pending = _POOL.submit(self._semantic, query, depth, filters)
+        lexical = index.bm25(query, depth, filters.columns(), include_docs)
+        semantic = pending.result()
+        fused: dict[str, float] = defaultdict(float)
+        for rank, pid in enumerate(lexical):
+            fused[pid] += 1.0 / (RRF_K + rank + 1)
+        posts = index.posts(list(dict.fromkeys([*fused, *(pid for pid, _ in semantic)])))
+        for rank, (pid, _dist) in enumerate(semantic):
+            post = posts.get(pid)
+            if post is not None and filters.matches(post) and (include_docs or post.content_type != DOC_TYPE):
+                fused[pid] += 1.0 / (RRF_K + rank + 1)
+        pct = index.percentiles(posts[pid] for pid in fused if pid in posts)
         hits = [
-            Hit(lex.posts[i], score * (1.0 + boost * float(lex.percentile[i])), float(lex.percentile[i]))
-            for i, score in fused.items()
+            Hit(posts[pid], score * (1.0 + boost * pct[pid]), pct[pid]) for pid, score in fused.items() if pid in posts
         ]
         hits.sort(key=lambda h: (-h.score, h.post.id))
         return hits[:k]
+
+    def _semantic(self, query: str, depth: int, filters: Filters) -> list[tuple[str, float]]:
+        """Chroma's nearest posts that pass the filters.
+
+        Chroma's own `where` gets slow on a large store when the filter keeps many posts (about 110 ms for one type
+        in ten at 100k posts), so a broad filter fetches more unfiltered neighbours and filters them in SQLite;
+        a narrow one still goes to Chroma's `where`.
+        """
+        where = filters.where()
+        if where is None:
+            return self.store.semantic(query, depth)
+        share = self.store.index.share(filters.columns())
+        if share < OVERFETCH_SHARE:
+            return self.store.semantic(query, depth, where)
+        near = self.store.semantic(query, int(depth / share * 1.5) + 1)
+        keep = self.store.index.matching([pid for pid, _ in near], filters.columns())
+        return [(pid, dist) for pid, dist in near if pid in keep][:depth]
 
     def top_posts(
         self,
@@ -261,15 +129,10 @@ class HybridRetriever:
         if query:
             hits = self.search(query, k=max(3 * k, 10), filters=filters, boost=1.0, include_docs=False)
             return [h for h in hits if h.post.id not in exclude][:k]
-        lex = self._lexical()
-        idx = [
-            i
-            for i, p in enumerate(lex.posts)
-            if filters.matches(p) and p.content_type != DOC_TYPE and p.id not in exclude
-        ]
-        idx.sort(key=lambda i: (-lex.posts[i].engagement, lex.posts[i].id))
-        return [Hit(lex.posts[i], float(lex.percentile[i]), float(lex.percentile[i])) for i in idx[:k]]
+        posts = self.store.index.top(filters.columns(), k, exclude)
+        pct = self.store.index.percentiles(posts)
+        return [Hit(p, pct[p.id], pct[p.id]) for p in posts]
 
     def all_posts(self) -> list[Post]:
-        """Every post in the index (shared with stats and voice profiles)."""
-        return list(self._lexical().posts)
+        """Every stored post (a full read: for tests and exports, not for per-request paths)."""
+        return self.store.all_posts()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import threading
-from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +24,6 @@ from copilot.llm_writer import LLMWriter
 from copilot.persona import load_persona
 from copilot.profile import VoiceProfile, learn_profile
 from copilot.push import SharedRateLimiter
-from copilot.readers import DOC_TYPE
 from copilot.records import IngestReport, Persona
 from copilot.retrieve import HybridRetriever
 from copilot.review import Record, ReviewStore
@@ -40,6 +39,7 @@ log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "knowledge"
+VOICE_SAMPLE = 1000  # posts the voice is learned from (highest engagement first); bounds the cost at any store size
 
 
 class Services:
@@ -50,6 +50,7 @@ class Services:
         self.settings = apply_saved(settings or Settings())
         self.settings.home.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._sample: tuple[tuple, tuple, list[str]] | None = None
         self._profile: tuple[tuple, VoiceProfile] | None = None
         self._scorer: tuple[tuple, VoiceScorer] | None = None
         self._chat: Chat | None = build_chat(self.settings)
@@ -118,31 +119,47 @@ class Services:
             )
         return load_persona(path, self.settings.max_persona_kb * 1024)
 
+    def _voice_sample(self) -> tuple[tuple, list[str]]:
+        """(key, texts) the voice is learned from: the persona's best-performing posts, capped so the cost stays
+        flat as the workspace grows; the key changes only when the persona file or these posts change."""
+        path = self.settings.persona_path
+        fast = (path.stat().st_mtime_ns if path.exists() else 0, self.store.version)
+        cached = self._sample
+        if cached is not None and cached[0] == fast:
+            return cached[1], cached[2]
+        rows = self.store.index.texts(VOICE_SAMPLE)
+        digest = hashlib.sha1("\x00".join(f"{pid}\x01{text}" for pid, text in rows).encode()).hexdigest()
+        key = (fast[0], digest)
+        texts = [text for _, text in rows]
+        self._sample = (fast, key, texts)
+        return key, texts
+
     def profile(self) -> VoiceProfile:
-        """The persona's voice profile, relearned when the persona file or the posts change."""
-        key = self._knowledge_key()
+        """The persona's voice profile, relearned only when the persona file or its sampled posts change."""
         with self._lock:
+            key, texts = self._voice_sample()
             if self._profile is None or self._profile[0] != key:
-                texts = [p.text for p in self.retriever.all_posts() if p.content_type != DOC_TYPE]
                 self._profile = (key, learn_profile(self.persona(), texts))
             return self._profile[1]
-
-    def _knowledge_key(self) -> tuple:
-        path = self.settings.persona_path
-        return (path.stat().st_mtime_ns if path.exists() else 0, self.store.version, self.store.count())
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embed texts with the store's embedding function (one model for retrieval and voice)."""
         return np.asarray(self.store.embedding(texts), dtype=np.float32)
 
+    def _embed_cached(self, texts: list[str]) -> np.ndarray:
+        """Embeddings kept in the workspace index: the scorer's calibration texts are embedded once, not per run."""
+        return self.store.index.cached_embed(texts, self.embed, salt=self.store.suffix)
+
     def scorer(self) -> VoiceScorer:
-        """The voice scorer for the workspace persona, rebuilt when the persona or the posts change."""
-        key = self._knowledge_key()
+        """The voice scorer for the workspace persona, rebuilt only when the persona or its sampled posts change."""
         profile = self.profile()  # learned once and shared; taken before the (non-reentrant) lock
         with self._lock:
+            key, texts = self._voice_sample()
             if self._scorer is None or self._scorer[0] != key:
-                texts = [p.text for p in self.retriever.all_posts() if p.content_type != DOC_TYPE]
-                self._scorer = (key, VoiceScorer(self.persona(), texts, embed=self.embed, profile=profile))
+                scorer = VoiceScorer(
+                    self.persona(), texts, embed=self.embed, profile=profile, own_embed=self._embed_cached
+                )
+                self._scorer = (key, scorer)
             return self._scorer[1]
 
     def judge(self, text: str) -> dict:
@@ -160,10 +177,10 @@ class Services:
             return {"error": str(exc)}
 
     def warm(self) -> None:
-        """Load what the first request would otherwise wait for: the lexical index, tokenizer and profile."""
+        """Load what the first request would otherwise wait for: jieba, the tokenizer, the voice profile and scorer."""
         from copilot.tokens import count_tokens
 
-        self.retriever.refresh()
+        self.retriever.warm()
         count_tokens("预热")
         if self.settings.persona_path.exists():
             self.profile()
@@ -301,12 +318,16 @@ class Services:
         return data
 
     def stats(self, group: str | None = None) -> dict[str, dict[str, int]]:
-        """Counts by content type, topic type and group (only that group's posts when one is given)."""
-        posts = [p for p in self.retriever.all_posts() if not group or p.group == group]
+        """Counts by content type, topic type and group (counted in SQL, no post is loaded; one group when given)."""
+        index = self.store.index
+        groups: dict[str, int] = {}
+        for name, n in index.counts("grp", group).items():
+            label = name or "（全品牌）"
+            groups[label] = groups.get(label, 0) + n
         return {
-            "content_type": dict(Counter(p.content_type for p in posts).most_common()),
-            "topic_type": dict(Counter(p.topic_type for p in posts if p.topic_type).most_common()),
-            "group": dict(Counter(p.group or "（全品牌）" for p in posts).most_common()),
+            "content_type": index.counts("content_type", group),
+            "topic_type": {k: v for k, v in index.counts("topic_type", group).items() if k},
+            "group": groups,
         }
 
 

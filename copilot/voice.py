@@ -126,7 +126,9 @@ class VoiceScorer:
         own_posts: Sequence[str],
         embed: Embed | None = None,
         profile: VoiceProfile | None = None,
+        own_embed: Embed | None = None,
     ) -> None:
+        """`own_embed` (default `embed`) embeds the persona's posts and the neutral anchors, e.g. from a cache."""
         self.persona = persona
         self.posts = [normalize_width(t) for t in own_posts if t.strip()]
         self.profile = profile or learn_profile(persona, self.posts)
@@ -147,7 +149,8 @@ class VoiceScorer:
         self._counts: Counter[str] = Counter(g for t in self._bare for g in bigrams(t))
         self._total = sum(self._counts.values())
         self._vocab = max(len(self._counts), 1)
-        self._vectors = embed(self._bare) if embed and self.posts else None
+        self._own_embed = own_embed or embed  # a cache keyed by text serves the stripped texts too
+        self._vectors = self._own_embed(self._bare) if self._own_embed and self.posts else None
         self._centroid = self._vectors.sum(axis=0) if self._vectors is not None else None
         self._calibrate()
 
@@ -280,7 +283,7 @@ class VoiceScorer:
     def _calibrate(self) -> None:
         """Anchors from neutral texts (→ 30) and the persona's own posts, each left out (→ 85), for content and total."""
         neutral = [x.strip() for x in NEUTRAL.read_text("utf-8").splitlines() if x.strip() and not x.startswith("#")]
-        nvec = self.embed([self.strip(t) for t in neutral]) if self.embed else [None] * len(neutral)
+        nvec = self._own_embed([self.strip(t) for t in neutral]) if self._own_embed else [None] * len(neutral)
         npart = [self._parts(t, v) for t, v in zip(neutral, nvec, strict=True)]
         c_lo = float(np.median([x["content_raw"] for x in npart]))
         if len(self.posts) >= 3:
