@@ -18,29 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from copilot.profile import PARTICLES, cjk_len, emojis, normalize_width, sentences
+from copilot.rewrite import AI_CLICHE_WORDS
 
 WEIGHTS = Path(__file__).resolve().parent / "data" / "aiflavor.json"
-CLICHES = (
-    "首先",
-    "其次",
-    "总之",
-    "综上所述",
-    "总而言之",
-    "值得注意的是",
-    "需要注意的是",
-    "在当今",
-    "让我们一起",
-    "众所周知",
-    "毋庸置疑",
-    "随着",
-    "赋能",
-    "助力",
-    "有所帮助",
-    "此外",
-    "与此同时",
-    "不仅",
-    "值得一提的是",
-)
+CLICHES = AI_CLICHE_WORDS  # one list: the rewrite removes what the AI-flavour model counts
 FORMAL = (
     "进行",
     "实现",
