@@ -168,11 +168,15 @@ class Drafter:
                 out.append(SlotPlan(s, "其他", farewell=True))
             elif s.content_type == "公告" and not active and starting:  # tomorrow's preview
                 out.append(SlotPlan(s, "公告", starting[0], preview=True))
+            elif s.content_type == "公告" and not active and group.type == "转化群":
+                out.append(SlotPlan(s, s.content_type, skip=_NO_ACTIVITY))
             elif s.content_type in ACTIVITY_TYPES or (s.content_type == "公告" and active):
-                if active:
+                if active and k and active[0].stage == "预热" and len(active) == 1:
+                    out.append(SlotPlan(s, s.content_type, skip=_WARMUP_ONCE))  # a tease a day; reminders come later
+                elif active:
                     out.append(SlotPlan(s, s.content_type, active[k % len(active)], nth=k // len(active)))
                     k += 1
-                elif group.type == "转化群" and replaced:
+                elif group.type == "转化群":
                     out.append(SlotPlan(s, s.content_type, skip=_NO_ACTIVITY))
                 else:
                     out.append(SlotPlan(s, "话题" if not has_topic and group.type != "转化群" else "干货"))
@@ -225,7 +229,7 @@ class Drafter:
             notes=ctx.notes if plan.content_type in (*ACTIVITY_TYPES, "公告") else "",
             avoid=tuple(mask(s) for s in ctx.recent_subjects),
             avoid_sources=ctx.recent_sources,
-            index=day.toordinal() + index + 3 * nth_group,  # two groups never get the same wording on one day
+            index=day.toordinal() + index + nth_group,  # two groups never get the same wording on one day
             topic_type=topic_type,
             guide=FAREWELL_GUIDE.format(g=group)
             if plan.farewell
@@ -419,6 +423,7 @@ class Drafter:
         return replace(draft, error=written.note)
 
 
+_WARMUP_ONCE = "活动还在预热阶段：一天发一条预告就够，早中晚的反复提醒留到拉升阶段，这个时段空着。"
 FAREWELL_GUIDE = (
     "这个群快要解散了（{g.active_until}），写一条告别：谢谢大家这段时间的参与，说清楚之后去「{g.moves_to}」找你，"
     "温暖简短，不再推销，60-150 字。"

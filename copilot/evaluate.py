@@ -254,9 +254,15 @@ def lifted_clauses(text: str, past: list[str]) -> list[str]:
     for piece in _CLAUSES.split(text):
         clause = piece.strip()
         para = paragraphs.get(clause, "")
-        if len(clause) >= 10 and para and para not in text:
+        if len(clause) >= 10 and para and not _retold(para, text):
             out.append(clause)
     return out
+
+
+def _retold(paragraph: str, text: str) -> bool:
+    """Most of a past paragraph's clauses are in the text: a whole story retold (maybe with 阿禾爸 → 我爸)."""
+    clauses = [c.strip() for c in _CLAUSES.split(paragraph) if len(c.strip()) >= 4]
+    return bool(clauses) and sum(c in text for c in clauses) >= 0.6 * len(clauses)
 
 
 def event_terms(event: str) -> list[str]:

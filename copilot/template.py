@@ -220,6 +220,12 @@ def persona_story(persona: Persona) -> str:
     return who if who.endswith(("。", "！", "～")) else who + "。"
 
 
+def own_family(text: str, persona: Persona) -> str:
+    """Retold in the first person: 阿禾爸 → 我爸 (the persona naming their own family reads oddly in a story)."""
+    kin = "爸|妈|爷爷|奶奶|外公|外婆|哥哥|哥|姐姐|姐|弟弟|妹妹|家"
+    return re.sub(rf"{re.escape(persona.name)}(?=(?:{kin}))", "我", text) if persona.name else text
+
+
 def story_of(text: str, persona: Persona) -> str:
     """The longest whole, evergreen, question-free paragraph of a masked past post (a story to retell), or ''."""
     best = ""

@@ -256,7 +256,7 @@ class TemplateWriter:
         """Whole-post topics from the topic bank; 情怀共鸣 / 成长经历 retell one whole story of the persona's own."""
         out: list[TopicText] = []
         sources: list[str] = []
-        stories = [(e.id, tpl.story_of(e.text, ctx.persona)) for e in ctx.examples]
+        stories = [(e.id, tpl.own_family(tpl.story_of(e.text, ctx.persona), ctx.persona)) for e in ctx.examples]
         stories = [(i, s) for i, s in stories if s] or [("", tpl.persona_story(ctx.persona))]
         group = ctx.group.name if ctx.group else ""
         count = int(tpl.topic_parts(ctx.topic_type, 0, ctx.persona, ctx.event)["count"])  # type: ignore[call-overload]
