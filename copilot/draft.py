@@ -225,7 +225,9 @@ class Drafter:
             content_type=plan.content_type,
             activities=self.active(day, group.name),
             activity=plan.activity,
-            examples=() if plan.activity else self._examples(group.name, plan.content_type, k=10),
+            examples=()
+            if plan.activity
+            else self._examples(group.name, plan.content_type, k=10, topic_type=topic_type),
             notes=ctx.notes if plan.content_type in (*ACTIVITY_TYPES, "公告") else "",
             avoid=tuple(mask(s) for s in ctx.recent_subjects),
             avoid_sources=ctx.recent_sources,

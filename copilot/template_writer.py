@@ -145,11 +145,11 @@ class TemplateWriter:
         # a whole evergreen post reads better than one with its dated sentences cut out: take the most whole ones,
         # and never one that is left with less than half of itself
         score = {e.id: tpl.wholeness(e.text, ctx.persona) for e in fresh}
-        whole = [e for e in fresh if score[e.id] >= 0.95]
+        whole = [e for e in fresh if score[e.id] >= 0.999]  # nothing cut, not even an opening line
         if whole:  # rotate through the whole posts day by day; the k-th slot of a type takes the k-th one
             turn = ctx.date.toordinal() % len(whole)
             whole = whole[turn:] + whole[:turn]
-        ranked = whole + sorted((e for e in fresh if score[e.id] < 0.95), key=lambda e: -score[e.id])
+        ranked = whole + sorted((e for e in fresh if score[e.id] < 0.999), key=lambda e: -score[e.id])
         nth = int(ctx.extra.get("type_nth", 0))
         primary: Example | None = ranked[nth % len(ranked)] if ranked else None
         variables = tpl.context(ctx.persona, ctx.group, ctx.date, ctx.slot_time, primary.text if primary else "", salt)
@@ -160,7 +160,11 @@ class TemplateWriter:
             variables.update(ex_core=ctx.notes.strip())
         if ctx.content_type == "话题":
             topic_type = ctx.topic_type or "社群自带"
-            story = next((s for s in (tpl.story_of(e.text, ctx.persona) for e in fresh) if s), "")
+            # a story is retold only from a past topic of the same type (a nostalgia topic tells a memory)
+            same = [e for e in ctx.examples if e.topic_type == topic_type]
+            story = next(
+                (s for s in (tpl.own_family(tpl.story_of(e.text, ctx.persona), ctx.persona) for e in same) if s), ""
+            )
             parts = tpl.topic_parts(topic_type, salt, ctx.persona, story=story, group=ctx.group.name)
             variables.update(topic_type=topic_type, topic_opening=parts["opening"], topic_follow=parts["follow_ups"][0])  # type: ignore[index]
         text, label = tpl.render(ctx.content_type, variables, salt)
