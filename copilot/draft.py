@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from copilot.calendar import Active, Calendar
+from copilot.dayplan import ACTIVITY_TYPES, FAREWELL_GUIDE, SlotPlan, plan_day
 from copilot.errors import CopilotError, InputError, LLMError
 from copilot.fresh import Warning, check_text, conflicts, sources_for
 from copilot.mask import mask
@@ -27,7 +28,6 @@ __all__ = ["TEMPLATE_MODEL", "Draft", "Topic", "DayContext", "Drafter", "SCRIPT_
 
 SCRIPT_KINDS = ("群规", "群公告", "欢迎语", "发售", "接龙", "抽奖", "直播", "直播流程")
 INTRO_TITLES = ("完整版", "欢迎版", "名片版")
-ACTIVITY_TYPES = ("活动预告", "活动提醒")
 # Topic types a day slot can open without the operator supplying an event or checking facts about companies.
 DAY_TOPIC_TYPES = ("情怀共鸣", "成长经历", "社群自带", "八卦")
 IDLE_TOPIC_TYPES = ("八卦", "情怀共鸣", "成长经历", "社会民生")  # chit-chat a 转化群 does not open
@@ -44,26 +44,6 @@ class DayContext:
     """Gists of the last 7 days' drafts, which the model is told not to repeat."""
     notes: str = ""
     """Today's facts from the operator (activity time, price, notices): they win over the calendar's."""
-
-
-@dataclass(frozen=True)
-class SlotPlan:
-    """What one slot of a day becomes once the calendar has been read."""
-
-    slot: Slot
-    """The slot of the group's rhythm."""
-    content_type: str
-    """What to write (an activity slot without an activity becomes another type)."""
-    activity: Active | None = None
-    """The calendar entry it is about."""
-    skip: str = ""
-    """Why the slot stays empty (nothing to say that day)."""
-    nth: int = 0
-    """The how-many-th activity post of the day this slot is (morning, noon, evening wording)."""
-    farewell: bool = False
-    """The group closes today or tomorrow: this slot says goodbye and points to the next group."""
-    preview: bool = False
-    """A 公告 announcing an activity that starts tomorrow."""
 
 
 class Drafter:
@@ -147,43 +127,8 @@ class Drafter:
     # ------------------------------------------------------------------ day plan
 
     def plan(self, group: Group, day: dt.date) -> list[SlotPlan]:
-        """Read the calendar for each slot of the group's rhythm."""
-        if not group.open_on(day.isoformat()):
-            why = (
-                f"「{group.name}」{group.active_from} 才开群，这一天不起草"
-                if group.active_from and day.isoformat() < group.active_from
-                else f"「{group.name}」已在 {group.active_until} 解散，这一天不起草"
-            )
-            return [SlotPlan(s, s.content_type, skip=why) for s in group.slots]
-        active = self.active(day, group.name)
-        has_topic = any(s.content_type == "话题" for s in group.slots)
-        out: list[SlotPlan] = []
-        k = replaced = 0
-        to_close = (dt.date.fromisoformat(group.active_until) - day).days if group.active_until else 99
-        closing = to_close == 0 or (to_close == 1 and not active)  # never in the middle of the activity's big day
-        tomorrow = self.active(day + dt.timedelta(days=1), group.name)
-        starting = [a for a in tomorrow if a.stage != "进行中" and a.entry.name not in {x.entry.name for x in active}]
-        for n, s in enumerate(group.slots):
-            if closing and n == len(group.slots) - 1:  # the group's last days end with a goodbye
-                out.append(SlotPlan(s, "其他", farewell=True))
-            elif s.content_type == "公告" and not active and starting:  # tomorrow's preview
-                out.append(SlotPlan(s, "公告", starting[0], preview=True))
-            elif s.content_type == "公告" and not active and group.type == "转化群":
-                out.append(SlotPlan(s, s.content_type, skip=_NO_ACTIVITY))
-            elif s.content_type in ACTIVITY_TYPES or (s.content_type == "公告" and active):
-                if active and k and active[0].stage == "预热" and len(active) == 1:
-                    out.append(SlotPlan(s, s.content_type, skip=_WARMUP_ONCE))  # a tease a day; reminders come later
-                elif active:
-                    out.append(SlotPlan(s, s.content_type, active[k % len(active)], nth=k // len(active)))
-                    k += 1
-                elif group.type == "转化群":
-                    out.append(SlotPlan(s, s.content_type, skip=_NO_ACTIVITY))
-                else:
-                    out.append(SlotPlan(s, "话题" if not has_topic and group.type != "转化群" else "干货"))
-                    replaced += 1
-            else:
-                out.append(SlotPlan(s, s.content_type))
-        return out
+        """Read the calendar (today's and tomorrow's entries) for each slot of the group's rhythm."""
+        return plan_day(group, day, self.active(day, group.name), self.active(day + dt.timedelta(days=1), group.name))
 
     def day(
         self,
@@ -240,12 +185,7 @@ class Drafter:
                 "nth": plan.nth,
                 "farewell": plan.farewell,
                 "preview": plan.preview,
-                # the k-th slot of this content type today, so two 干货 slots of one day never share a post
-                "type_nth": sum(
-                    1
-                    for p in self.plan(group, day)
-                    if p.content_type == plan.content_type and p.slot.time < plan.slot.time
-                ),
+                "type_nth": plan.type_nth,
             },
         )
 
@@ -423,13 +363,3 @@ class Drafter:
         if written.prompt.startswith("rule_rewrite"):
             draft = replace(draft, model=TEMPLATE_MODEL)
         return replace(draft, error=written.note)
-
-
-_WARMUP_ONCE = "活动还在预热阶段：一天发一条预告就够，早中晚的反复提醒留到拉升阶段，这个时段空着。"
-FAREWELL_GUIDE = (
-    "这个群快要解散了（{g.active_until}），写一条告别：谢谢大家这段时间的参与，说清楚之后去「{g.moves_to}」找你，"
-    "温暖简短，不再推销，60-150 字。"
-)
-_NO_ACTIVITY = (
-    "活动日历里今天没有这个群的活动：转化群这天只发一条干货，这个时段空着。要发活动，请先在「活动日历」里添加。"
-)

@@ -1,0 +1,87 @@
+"""A day's plan: what each slot of a group's rhythm becomes once the calendar and the group's lifetime are read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from copilot.calendar import Active
+from copilot.records import Group, Slot
+
+ACTIVITY_TYPES = ("活动预告", "活动提醒")
+
+
+@dataclass(frozen=True)
+class SlotPlan:
+    """What one slot of a day becomes once the calendar has been read."""
+
+    slot: Slot
+    """The slot of the group's rhythm."""
+    content_type: str
+    """What to write (an activity slot without an activity becomes another type)."""
+    activity: Active | None = None
+    """The calendar entry it is about."""
+    skip: str = ""
+    """Why the slot stays empty (nothing to say that day)."""
+    nth: int = 0
+    """The how-many-th activity post of the day this slot is (morning, noon, evening wording)."""
+    farewell: bool = False
+    """The group closes today or tomorrow: this slot says goodbye and points to the next group."""
+    preview: bool = False
+    """A 公告 announcing an activity that starts tomorrow."""
+    type_nth: int = 0
+    """The k-th slot of its content type that day, so two 干货 slots of one day never share a post."""
+
+
+def plan_day(
+    group: Group, day: dt.date, active: tuple[Active, ...], tomorrow: tuple[Active, ...] = ()
+) -> list[SlotPlan]:
+    """Each slot of the group's day: activity slots follow `active` (most urgent first), others keep their type."""
+    if not group.open_on(day.isoformat()):
+        why = (
+            f"「{group.name}」{group.active_from} 才开群，这一天不起草"
+            if group.active_from and day.isoformat() < group.active_from
+            else f"「{group.name}」已在 {group.active_until} 解散，这一天不起草"
+        )
+        return [SlotPlan(s, s.content_type, skip=why) for s in group.slots]
+    has_topic = any(s.content_type == "话题" for s in group.slots)
+    out: list[SlotPlan] = []
+    k = 0
+    to_close = (dt.date.fromisoformat(group.active_until) - day).days if group.active_until else 99
+    closing = to_close == 0 or (to_close == 1 and not active)  # never in the middle of the activity's big day
+    starting = [a for a in tomorrow if a.stage != "进行中" and a.entry.name not in {x.entry.name for x in active}]
+    for n, s in enumerate(group.slots):
+        if closing and n == len(group.slots) - 1:  # the group's last days end with a goodbye
+            out.append(SlotPlan(s, "其他", farewell=True))
+        elif s.content_type == "公告" and not active and starting:  # tomorrow's preview
+            out.append(SlotPlan(s, "公告", starting[0], preview=True))
+        elif s.content_type == "公告" and not active and group.type == "转化群":
+            out.append(SlotPlan(s, s.content_type, skip=_NO_ACTIVITY))
+        elif s.content_type in ACTIVITY_TYPES or (s.content_type == "公告" and active):
+            if active and k and active[0].stage == "预热" and len(active) == 1:
+                out.append(SlotPlan(s, s.content_type, skip=_WARMUP_ONCE))  # a tease a day; reminders come later
+            elif active:
+                out.append(SlotPlan(s, s.content_type, active[k % len(active)], nth=k // len(active)))
+                k += 1
+            elif group.type == "转化群":
+                out.append(SlotPlan(s, s.content_type, skip=_NO_ACTIVITY))
+            else:
+                out.append(SlotPlan(s, "话题" if not has_topic else "干货"))
+        else:
+            out.append(SlotPlan(s, s.content_type))
+    seen: dict[str, int] = {}
+    numbered = []
+    for p in out:  # slots come sorted by time
+        numbered.append(replace(p, type_nth=seen.get(p.content_type, 0)))
+        seen[p.content_type] = seen.get(p.content_type, 0) + 1
+    return numbered
+
+
+_WARMUP_ONCE = "活动还在预热阶段：一天发一条预告就够，早中晚的反复提醒留到拉升阶段，这个时段空着。"
+FAREWELL_GUIDE = (
+    "这个群快要解散了（{g.active_until}），写一条告别：谢谢大家这段时间的参与，说清楚之后去「{g.moves_to}」找你，"
+    "温暖简短，不再推销，60-150 字。"
+)
+_NO_ACTIVITY = (
+    "活动日历里今天没有这个群的活动：转化群只发和活动有关的消息，这个时段空着。要发活动，请先在「活动日历」里添加。"
+)
