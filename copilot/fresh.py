@@ -18,12 +18,15 @@ from copilot.records import Warning
 
 KINDS = ("stale_date", "weekday", "season", "unknown_fact", "conflict", "internal")
 WEEKDAY_NAMES = "一二三四五六日"
-_EDITOR_NOTE = re.compile(
-    r"[（(【\[]?[^。！？\n（(]{0,12}(?:沿用往期|发之前请|发前请|请改成本次|请核对|运营备注|编辑备注|内部备注|待确认|TODO)"
+# Notes written to the operator: the writers move these out of the text into the draft's note, the check flags them.
+EDITOR_NOTE = re.compile(
+    r"[（(【\[]?[^。！？\n（(]{0,12}(?:沿用往期|发之前请|发前请|请改成本次|运营备注|编辑备注|内部备注)"
     r"[^）)】\]\n]{0,80}[）)】\]]?"
     r"|[（(【\[]\s*(?:备注|编辑注|编者注|运营注|内部|给运营|配图|待定)[^）)】\]\n]{0,80}[）)】\]]"
     r"|[（(【\[][^）)】\]\n]{0,30}?(?:发之前|发前|发出前|发送前|发布前)[^）)】\]\n]{0,80}[）)】\]]"
 )
+# Words that may be a note to the operator or may be meant for members: flagged for a look, never removed.
+_POSSIBLE_NOTE = re.compile(r"[（(【\[]?[^。！？\n（(]{0,12}(?:请核对|待确认|TODO)[^）)】\]\n]{0,80}[）)】\]]?")
 _CLAUSE = re.compile(r"[，。！？；：、,.!?;:\n（）()「」【】“”\"'…～~\s]+")
 _MEMORY = re.compile(r"小时候|以前|那时候?|那年|每年|记得|从前|老家")
 _ACTIVITY_WORDS = ("直播", "接龙", "抽奖", "团购", "开营", "结营", "尾款", "早鸟", "预定", "分享会", "返场", "报名")
@@ -229,7 +232,7 @@ def _unknown_facts(text: str, src: Sources) -> list[Warning]:
 
 def _internal(text: str, src: Sources) -> list[Warning]:
     out: list[Warning] = []
-    for m in _EDITOR_NOTE.finditer(text):
+    for m in [*EDITOR_NOTE.finditer(text), *_POSSIBLE_NOTE.finditer(text)]:
         out.append(Warning("internal", m.group(0).strip(), "这是给运营看的备注，不能发到群里：请放进「备注」栏或删掉"))
     flat = re.sub(r"\s+", "", text)
     seen: set[str] = set()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from copilot.calendar import STAGE_HINTS, Active
+from copilot.fresh import EDITOR_NOTE
 from copilot.mask import mask
 from copilot.records import Group, Hit, Persona
 
@@ -194,11 +195,6 @@ class Writer(Protocol):
         ...
 
 
-_EDITOR_NOTE = re.compile(
-    r"[（(【]?[^。！？\n（(]{0,12}(?:沿用往期|发之前请|发前请|请改成本次|运营备注)[^）)】\n]*[）)】]?\s*"
-)
-
-
 def clean_completion(text: str) -> str:
     """Strip code fences, a chatty preamble line and stray quotes from a model's answer."""
     text = text.strip()
@@ -215,9 +211,9 @@ def finish(written: Written, persona: Persona | None = None) -> Written:
 
     text = written.text
     notes = [written.note] if written.note else []
-    for m in _EDITOR_NOTE.finditer(text):
+    for m in EDITOR_NOTE.finditer(text):  # the same notes the freshness check calls internal
         notes.append(m.group(0).strip())
-    text = _EDITOR_NOTE.sub("", text)
+    text = EDITOR_NOTE.sub("", text)
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     text = re.sub(r"。，|，。", "。", text)
