@@ -321,7 +321,10 @@ def _emoji(body: str, profile: VoiceProfile, changes: list[str]) -> str:
     if have >= want:
         return body
     lines = body.split("\n")
-    targets = [i for i, line in enumerate(lines) if line.strip()][: want - have]
+    ends_in_emoji = re.compile(rf"(?:{EMOJI.pattern})\s*$")
+    targets = [i for i, line in enumerate(lines) if line.strip() and not ends_in_emoji.search(line)][: want - have]
+    if not targets:
+        return body
     for k, i in enumerate(targets):
         lines[i] = lines[i].rstrip() + profile.emoji_set[k % len(profile.emoji_set)]
     changes.append(f"加了 {len(targets)} 个人设常用表情")
