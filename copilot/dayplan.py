@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from copilot import timefacts as tf
 from copilot.calendar import Active
 from copilot.records import Group, Slot
 
@@ -60,13 +61,17 @@ def plan_day(
         elif s.content_type in ACTIVITY_TYPES or (s.content_type == "公告" and active):
             if active and k and active[0].stage == "预热" and len(active) == 1:
                 out.append(SlotPlan(s, s.content_type, skip=_WARMUP_ONCE))  # a tease a day; reminders come later
+            elif active and _started(active[0], s):
+                out.append(SlotPlan(s, s.content_type, skip=_LIVE.format(_hhmm(_start(active[0]) or 0))))
             elif active:
                 out.append(SlotPlan(s, s.content_type, active[k % len(active)], nth=k // len(active)))
                 k += 1
             elif group.type == "转化群":
                 out.append(SlotPlan(s, s.content_type, skip=_NO_ACTIVITY))
-            else:
-                out.append(SlotPlan(s, "话题" if not has_topic else "干货"))
+            elif not has_topic:
+                out.append(SlotPlan(s, "话题"))
+            else:  # the day already has its lesson and its topic: a second lesson would only crowd the group
+                out.append(SlotPlan(s, s.content_type, skip=_QUIET))
         else:
             out.append(SlotPlan(s, s.content_type))
     seen: dict[str, int] = {}
@@ -77,6 +82,31 @@ def plan_day(
     return numbered
 
 
+def _start(a: Active) -> int | None:
+    """The minute of day a one-day 爆破 starts, when its facts name a clock time."""
+    if a.stage != "爆破" or a.days_to_peak != 0:
+        return None
+    peak = [(first, last) for name, first, last in a.entry.stages if name == "爆破"]
+    if not peak or peak[0][0] != peak[0][1]:
+        return None
+    return tf.start_minutes(a.entry.facts)
+
+
+def _started(a: Active, slot: Slot) -> bool:
+    start = _start(a)
+    h, m = (int(x) for x in slot.time.split(":"))
+    return start is not None and h * 60 + m >= start
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+_LIVE = "活动 {} 已经开始：这个时段留给现场，群里的消息请按现场情况发（比如开播提醒、抽奖结果）。"
+_QUIET = (
+    "活动日历里今天没有这个群的活动：这个活动时段空着，一天一条干货、一条话题就够，不刷屏。"
+    "要发活动，请先在「活动日历」里添加。"
+)
 _WARMUP_ONCE = "活动还在预热阶段：一天发一条预告就够，早中晚的反复提醒留到拉升阶段，这个时段空着。"
 FAREWELL_GUIDE = (
     "这个群快要解散了（{g.active_until}），写一条告别：谢谢大家这段时间的参与，说清楚之后去「{g.moves_to}」找你，"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from copilot.calendar import Active, Calendar
 from copilot.dayplan import ACTIVITY_TYPES, FAREWELL_GUIDE, SlotPlan, plan_day
@@ -44,6 +44,10 @@ class DayContext:
     """Gists of the last 7 days' drafts, which the model is told not to repeat."""
     notes: str = ""
     """Today's facts from the operator (activity time, price, notices): they win over the calendar's."""
+    source_age: Mapping[str, int] = field(default_factory=dict)
+    """Days since each past post was last drafted on (this group, or another group in the last 3 days)."""
+    recent_texts: tuple[str, ...] = ()
+    """What this group posted in the last weeks and the other groups today: wording not to say again."""
 
 
 class Drafter:
@@ -83,6 +87,13 @@ class Drafter:
             more = self.retriever.top_posts(content_type=content_type, topic_type=topic_type, k=k)
             hits += [h for h in more if h.post.id not in {x.post.id for x in hits}]
         return tuple(Example.of(h) for h in hits[:k])
+
+    def _unsaid(self, group: str, content_type: str, topic_type: str, age: Mapping[str, int]) -> tuple[Example, ...]:
+        """The type's best posts, those this group has not been given yet first, then the longest ago used."""
+        pool = self._examples(group, content_type, k=24, topic_type=topic_type)
+        fresh = [e for e in pool if e.id not in age]
+        used = sorted((e for e in pool if e.id in age), key=lambda e: -age[e.id])
+        return tuple(fresh + used)
 
     def active(self, day: dt.date, group: str) -> tuple[Active, ...]:
         """Calendar entries running that day for the group, most urgent stage first."""
@@ -170,9 +181,7 @@ class Drafter:
             content_type=plan.content_type,
             activities=self.active(day, group.name),
             activity=plan.activity,
-            examples=()
-            if plan.activity
-            else self._examples(group.name, plan.content_type, k=10, topic_type=topic_type),
+            examples=() if plan.activity else self._unsaid(group.name, plan.content_type, topic_type, ctx.source_age),
             notes=ctx.notes if plan.content_type in (*ACTIVITY_TYPES, "公告") else "",
             avoid=tuple(mask(s) for s in ctx.recent_subjects),
             avoid_sources=ctx.recent_sources,
@@ -186,6 +195,8 @@ class Drafter:
                 "farewell": plan.farewell,
                 "preview": plan.preview,
                 "type_nth": plan.type_nth,
+                "source_age": ctx.source_age,
+                "recent_texts": ctx.recent_texts,
             },
         )
 

@@ -198,11 +198,7 @@ def _unknown_facts(text: str, src: Sources) -> list[Warning]:
                 )
             )
     for m in tf.CLOCK.finditer(text):
-        if (
-            m.group("h") is None
-            and not m.group("pre")
-            and not re.search(r"点\s*(?:半|\d|钟|开始|开播|截止|见|准时|整)", m.group(0) + text[m.end() : m.end() + 2])
-        ):
+        if not tf.is_clock(m, text):
             continue  # "一点点", "两点建议" are not clock times
         if not set(tf.clock_minutes(m)) & clocks:
             out.append(

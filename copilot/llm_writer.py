@@ -31,6 +31,10 @@ def _example(e: Example) -> dict:
     return asdict(e)
 
 
+MAX_EXAMPLES = 10
+"""A day slot's prompt shows at most this many past posts (the least recently used come first)."""
+
+
 class LLMWriter:
     """Writes through prompts/*.md; examples arrive masked, facts only from the calendar, notes and persona."""
 
@@ -81,11 +85,11 @@ class LLMWriter:
 
     def slot(self, ctx: DraftContext) -> Written:
         """One day slot through prompts/day_slot.md."""
-        return self._call("day_slot", self._variables(ctx), ctx.examples)
+        return self._call("day_slot", self._variables(ctx), ctx.examples[:MAX_EXAMPLES])
 
     def stream(self, ctx: DraftContext) -> Iterator[str | Written]:
         """Yield the growing text, then the Written; a failure raises LLMError (nothing partial is kept)."""
-        system, user, kept, tin, label = self._render("day_slot", self._variables(ctx), ctx.examples)
+        system, user, kept, tin, label = self._render("day_slot", self._variables(ctx), ctx.examples[:MAX_EXAMPLES])
         text = ""
         yield ""
         for delta in self.chat.stream(system, user):

@@ -42,11 +42,17 @@ def mask(text: str) -> str:
     out = text
     for kind, pattern in _ORDER:
         placeholder = PLACEHOLDERS[kind]
-        out = pattern.sub(lambda m, p=placeholder: _keep_space(m.group(0), p), out)  # type: ignore[misc]
+        out = pattern.sub(lambda m, p=placeholder, t=out: _sub(m, p, t), out)  # type: ignore[misc]
     out = _CAMPAIGN.sub(PLACEHOLDERS["event"], out)
     # one placeholder for a run of them (〔某天〕〔时间〕 → 〔时间〕 reads better in an example)
     out = re.sub(r"(?:〔[^〔〕]{1,4}〕\s*){2,}", lambda m: m.group(0).split("〕")[-2] + "〕", out)
     return out
+
+
+def _sub(m: re.Match[str], placeholder: str, text: str) -> str:
+    if m.re is tf.CLOCK and not tf.is_clock(m, text):
+        return m.group(0)  # 薄一点, 还有一点 are no clock times
+    return _keep_space(m.group(0), placeholder)
 
 
 def _keep_space(span: str, placeholder: str) -> str:

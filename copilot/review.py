@@ -468,6 +468,25 @@ class ReviewStore:
         subjects = tuple(dict.fromkeys(_subject(r["text"]) for r in rows if r["text"].strip()))
         return sources, subjects
 
+    def history(self, group: str, day: str, days: int = 90) -> tuple[dict[str, int], tuple[str, ...]]:
+        """What was already said before `day`: each source post's days since this group last used it (another
+        group's use in the last 3 days counts too, members sit in several groups) and those drafts' texts."""
+        ref = dt.date.fromisoformat(day)
+        start = (ref - dt.timedelta(days=days)).isoformat()
+        near = (ref - dt.timedelta(days=3)).isoformat()
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT date, sources, text FROM drafts WHERE state!='rejected' AND"
+                " ((group_name=? AND date>=? AND date<?) OR (group_name!=? AND date>=? AND date<=?))",
+                (group, start, day, group, near, day),
+            ).fetchall()
+        ages: dict[str, int] = {}
+        for r in rows:
+            age = (ref - dt.date.fromisoformat(r["date"])).days
+            for s in json.loads(r["sources"]):
+                ages[s] = min(age, ages.get(s, age))
+        return ages, tuple(r["text"] for r in rows if r["text"].strip())
+
 
 def _subject(text: str) -> str:
     """The gist of a post for the avoid-list: its longest early sentence, trimmed."""

@@ -207,7 +207,8 @@ class Services:
         name = drafter.group(group).name
         day = day or dt.date.today()
         sources, subjects = self.review.recent(name, day.isoformat())
-        drafts = drafter.day(name, day, DayContext(sources, subjects, notes), progress=progress)
+        ages, texts = self.review.history(name, day.isoformat())
+        drafts = drafter.day(name, day, DayContext(sources, subjects, notes, ages, texts), progress=progress)
         return [(d, self.queue(d, author) if save and d.status == "ok" else None) for d in drafts]
 
     def check(self, text: str, day: dt.date | None = None, group: str | None = None) -> list:

@@ -115,12 +115,22 @@ def schedule_text(group: Group, skip: str = "") -> str:
     )
 
 
-def evergreen_core(core: str) -> str:
-    """A masked core without the sentences that carried time-bound facts (whole lines kept where possible)."""
+RITUALS = ("作业", "打卡", "点评", "接龙")
+"""Group rituals a post may mention only in a group that has them (a line about homework in a group without any)."""
+
+
+def evergreen_core(core: str, rituals: frozenset[str] | None = None) -> str:
+    """A masked core without the sentences that carried time-bound facts (whole lines kept where possible), and,
+    when `rituals` is given, without lines about a ritual (作业, 打卡 …) the group does not have."""
     lines: list[str] = []
-    for line in core.splitlines():
+    for n, line in enumerate(core.splitlines()):
+        if rituals is not None and any(r in line and r not in rituals for r in RITUALS):
+            continue
+        if n == 0 and PLACEHOLDER.search(line):
+            line = opening_without_time(line)
         if not PLACEHOLDER.search(line):
-            lines.append(line)
+            if line:
+                lines.append(line)
             continue
         kept = "".join(evergreen_sentences(line))
         if kept and len(kept) >= 8 and not _DANGLING.match(kept):
@@ -131,13 +141,66 @@ def evergreen_core(core: str) -> str:
     return "\n".join(lines).strip()
 
 
+def opening_without_time(line: str) -> str:
+    """A post's topic line without its dated parts: 〔某天〕讲水，泡茶的水…被忽略 → 讲讲水，泡茶的水…被忽略."""
+    out = []
+    for sent in re.split(r"(?<=[。！？～])", line.strip()):
+        if PLACEHOLDER.search(sent):
+            sent = _undated(sent)
+        if sent.strip():
+            out.append(sent)
+    kept = "".join(out).strip()
+    return "" if len(kept) < 4 or _DANGLING.match(kept) else kept
+
+
+def _undated(sentence: str) -> str:
+    """One sentence's clauses without placeholders; a leading 〔某天〕讲 becomes 讲讲, a leading 〔某天〕 goes."""
+    clauses = []
+    for c in re.split(r"(?<=[，：])", sentence):
+        c = re.sub(r"^\s*〔某天〕\s*(讲|聊|说|学)(?!\1)", r"\1\1", c)
+        bare = re.sub(r"^\s*〔(?:某天|活动)〕\s*(?!的)", "", c)
+        if not PLACEHOLDER.search(bare) and len(bare.strip("，： ")) >= 2:
+            c = bare
+        if not PLACEHOLDER.search(c):
+            clauses.append(c)
+    kept = "".join(clauses).strip().rstrip("，：")
+    if not kept or _DANGLING.match(kept) or re.match(r"^问", kept):
+        return ""
+    return kept if kept.endswith(("。", "！", "？", "～")) or not sentence.rstrip().endswith("。") else kept + "。"
+
+
 _ANSWER = re.compile(r"^(?:当然|是的|对[，,！]|没错|不是的|对啊|嗯)")
 
 
-def wholeness(text: str, persona: Persona) -> float:
+def wholeness(text: str, persona: Persona, rituals: frozenset[str] | None = None) -> float:
     """How much of a masked past post survives as an evergreen whole (1.0: nothing was cut)."""
     core = core_of(text, persona)
-    return len(evergreen_core(core)) / max(len(core), 1)
+    return len(evergreen_core(core, rituals)) / max(len(core), 1)
+
+
+SEASONAL = re.compile(
+    r"天凉|天冷|降温|入秋|入冬|秋冬|冬天|冬日|夏天|夏日|酷暑|暑热|暖气|供暖|春天|开春|梅雨|回南天|秋燥|秋天|贴秋膘"
+)
+
+
+def out_of_season(text: str, month: int, day: dt.date) -> bool:
+    """A post that talks about its season (天凉了, 暖气一来) and was written more than a month away from `day`'s."""
+    if not month or not SEASONAL.search(text):
+        return False
+    gap = abs(month - day.month) % 12
+    return min(gap, 12 - gap) > 1
+
+
+def grams(text: str, n: int = 6) -> set[str]:
+    """Character n-grams of a text's lines (blank lines and the sign-off do not matter)."""
+    flat = re.sub(r"\s+", "", text)
+    return {flat[i : i + n] for i in range(max(len(flat) - n + 1, 0))}
+
+
+def echo(text: str, said: set[str], signoff: str = "") -> float:
+    """The share of a text's wording already said (its n-grams found in `said`); 0: all new, 1: all repeated."""
+    own = grams(text.replace(signoff, "") if signoff else text)
+    return len(own & said) / len(own) if own else 0.0
 
 
 def season_line(lines: list[str], day: dt.date, salt: int) -> str:
@@ -151,10 +214,20 @@ def season_line(lines: list[str], day: dt.date, salt: int) -> str:
     return next((ln for ln in rotated if not check_text(ln, Sources(day))), "")
 
 
-def context(persona: Persona, group: Group, day: dt.date, time: str, example_text: str, salt: int) -> dict:
+def context(
+    persona: Persona,
+    group: Group,
+    day: dt.date,
+    time: str,
+    example_text: str,
+    salt: int,
+    rituals: frozenset[str] | None = None,
+) -> dict:
     """Variables every template can use (example_text is a masked past post)."""
     address = persona.address_form[0] if persona.address_form else "大家"
     core = core_of(example_text, persona)
+    # an opening's emoji greets; a folded-hands 🙏 thanks or begs, and reads oddly at the head of a lesson
+    greeting = [e for e in persona.emoji if e not in ("🙏", "🙇", "🙇‍♀️", "🙇‍♂️")] or list(persona.emoji)
     months = calendar()
     season = months.get(day.month, [""])
     return {
@@ -162,7 +235,7 @@ def context(persona: Persona, group: Group, day: dt.date, time: str, example_tex
         "group": group,
         "address": address,
         "time": time,
-        "e1": persona.emoji[salt % len(persona.emoji)] if persona.emoji else "",
+        "e1": greeting[salt % len(greeting)] if greeting else "",
         "date": day.isoformat(),
         "month": day.month,
         "day": day.day,
@@ -171,7 +244,10 @@ def context(persona: Persona, group: Group, day: dt.date, time: str, example_tex
         "schedule": schedule_text(group),
         "recap": schedule_text(group).replace(" ", "的") or "聊了不少",
         "tomorrow": f"{schedule_text(group).split('、')[0]}见" if group.slots else "老时间见",
-        "ex_core": evergreen_core(core),
+        "ex_core": evergreen_core(core, rituals),
+        "has_homework": bool(rituals and "作业" in rituals and "作业" in evergreen_core(core, rituals)),
+        "progress": "",
+        "core_asks": "？" in (evergreen_core(core, rituals).splitlines() or [""])[-1],
         "ex_lead": lead_of(core, salt),
         "topic_type": "",
         "topic_opening": "",

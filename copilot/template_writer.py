@@ -9,7 +9,9 @@ from functools import lru_cache
 import yaml
 
 from copilot import template as tpl
+from copilot import timefacts as tf
 from copilot.calendar import Active
+from copilot.checks import check
 from copilot.profile import VoiceProfile
 from copilot.prompts import render_template
 from copilot.records import Persona
@@ -105,7 +107,22 @@ def activity_variables(ctx: DraftContext, act: Active) -> dict:
     else:
         end_line = ""
     p = ctx.persona
+    today_line = "就是今天"
+    start = tf.start_minutes(e.facts) if act.stage == "爆破" and act.days_to_peak == 0 else None
+    if start is not None and ctx.slot_time:
+        h, m = (int(x) for x in ctx.slot_time.split(":"))
+        left = start - (h * 60 + m)
+        if 0 < left <= 90:
+            today_line = "还有半小时就开始了" if left == 30 else f"还有 {left} 分钟就开始了"
+        elif left > 90:
+            today_line = f"就是今天，{_clock_words(start)}开始"
+    n_day = (day - e.start).days + 1
+    total = (e.end - e.start).days + 1
     return {
+        "today_line": today_line,
+        "n_day": n_day,
+        "total": total,
+        "daily": _daily(e.facts, p),
         "persona": p,
         "address": p.address_form[0] if p.address_form else "大家",
         "e1": p.emoji[ctx.index % len(p.emoji)] if p.emoji else "",
@@ -116,6 +133,55 @@ def activity_variables(ctx: DraftContext, act: Active) -> dict:
         "countdown": countdown,
         "end_line": end_line,
     }
+
+
+def group_rituals(ctx: DraftContext) -> frozenset[str]:
+    """The rituals (作业, 打卡 …) the group has that day: named in its member-facing about or a running entry."""
+    text = "\n".join([ctx.group.about if ctx.group else "", *(a.entry.facts for a in ctx.activities)])
+    return frozenset(r for r in tpl.RITUALS if r in text)
+
+
+def _said(ctx: DraftContext) -> set[str]:
+    said: set[str] = set()
+    for t in ctx.extra.get("recent_texts") or ():
+        said |= tpl.grams(t.replace(ctx.persona.signoff, "") if ctx.persona.signoff else t)
+    return said
+
+
+def _clock_words(minutes: int) -> str:
+    """1200 → 晚上 8 点, 870 → 下午 2 点半."""
+    h, m = divmod(minutes, 60)
+    part = "晚上" if h >= 18 else "下午" if h >= 13 else "中午" if h >= 11 else "上午" if h >= 8 else "早上"
+    h12 = h - 12 if h >= 13 else h
+    return f"{part} {h12} 点" + ("半" if m == 30 else f" {m} 分" if m else "")
+
+
+def _daily(facts: str, persona: Persona) -> str:
+    """The entry's every-day clause (每天晚上 8 点阿禾在群里点评作业), in the first person."""
+    for clause in re.split(r"[；;。\n]", facts):
+        if re.search(r"每天|每晚|每日", clause):
+            return first_person(persona)(clause.strip()) + "。"
+    return ""
+
+
+def progress_line(ctx: DraftContext, content_type: str) -> str:
+    """Where a running programme (a camp, a course: an entry without stages) stands today, for 早安 / 晚安."""
+    run = next((a for a in ctx.activities if a.stage == "进行中"), None)
+    if run is None or ctx.date is None:
+        return ""
+    e = run.entry
+    n, total = (ctx.date - e.start).days + 1, (e.end - e.start).days + 1
+    if content_type == "早安":
+        if run.days_left == 0:
+            return f"今天是「{e.name}」最后一天，咱们好好收个尾。"
+        return f"今天是「{e.name}」第 {n} 天（一共 {total} 天）。{_daily(e.facts, ctx.persona)}"
+    if content_type == "晚安":
+        if run.days_left == 0:
+            return f"「{e.name}」今天就结束了，谢谢大家这 {total} 天一直在。"
+        if run.days_left == 1:
+            return f"「{e.name}」第 {n} 天到这儿，明天是最后一天。"
+        return f"「{e.name}」第 {n} 天到这儿，明天第 {n + 1} 天接着来。"
+    return ""
 
 
 class TemplateWriter:
@@ -141,35 +207,70 @@ class TemplateWriter:
             return self._activity(ctx, ctx.activity)
         assert ctx.group is not None and ctx.date is not None
         salt = ctx.index
-        fresh = [e for e in ctx.examples if e.id not in ctx.avoid_sources] or list(ctx.examples)
-        # a whole evergreen post reads better than one with its dated sentences cut out: take the most whole ones,
-        # and never one that is left with less than half of itself
-        score = {e.id: tpl.wholeness(e.text, ctx.persona) for e in fresh}
-        whole = [e for e in fresh if score[e.id] >= 0.999]  # nothing cut, not even an opening line
-        if whole:  # rotate through the whole posts day by day; the k-th slot of a type takes the k-th one
-            turn = ctx.date.toordinal() % len(whole)
-            whole = whole[turn:] + whole[:turn]
-        ranked = whole + sorted((e for e in fresh if score[e.id] < 0.999), key=lambda e: -score[e.id])
-        nth = int(ctx.extra.get("type_nth", 0))
-        primary: Example | None = ranked[nth % len(ranked)] if ranked else None
-        variables = tpl.context(ctx.persona, ctx.group, ctx.date, ctx.slot_time, primary.text if primary else "", salt)
-        if ctx.content_type in ("活动预告", "活动提醒", "公告"):
-            variables.update(ex_core="")  # an old notice is stale by definition
-            primary = None
-        if ctx.notes.strip() and ctx.content_type in ("活动预告", "活动提醒", "公告"):
-            variables.update(ex_core=ctx.notes.strip())
+        rituals = group_rituals(ctx)
+        primary = self._pick(ctx, rituals)
+        base = primary.text if primary else ""
+        if base and ctx.group.type != "学习群":  # a class's 同学 are 茶友 / 家人 in any other group
+            member = (ctx.persona.address_form[0] if ctx.persona.address_form else "大家").removesuffix("们")
+            base = base.replace("同学们", member + "们").replace("同学", member)
+        said = _said(ctx)
+        best: tuple[float, str, str] | None = None
+        tries = max(len(tpl.load_template(ctx.content_type).variants), 1)
         if ctx.content_type == "话题":
-            topic_type = ctx.topic_type or "社群自带"
-            # a story is retold only from a past topic of the same type (a nostalgia topic tells a memory)
-            same = [e for e in ctx.examples if e.topic_type == topic_type]
-            story = next(
-                (s for s in (tpl.own_family(tpl.story_of(e.text, ctx.persona), ctx.persona) for e in same) if s), ""
-            )
-            parts = tpl.topic_parts(topic_type, salt, ctx.persona, story=story, group=ctx.group.name)
-            variables.update(topic_type=topic_type, topic_opening=parts["opening"], topic_follow=parts["follow_ups"][0])  # type: ignore[index]
-        text, label = tpl.render(ctx.content_type, variables, salt)
-        text, changes = self._voice(text)
-        return Written(text, label, (primary.id,) if primary else (), count_tokens(text), 0, changes)
+            tries = max(tries, min(len(tpl.topic_bank()[ctx.topic_type or "社群自带"]["openings"]), 8))
+        for k in range(tries):  # every wording of the slot; the one least already said wins
+            turn = salt + k
+            variables = tpl.context(ctx.persona, ctx.group, ctx.date, ctx.slot_time, base, turn, rituals)
+            variables["progress"] = progress_line(ctx, ctx.content_type)
+            if ctx.content_type in ("活动预告", "活动提醒", "公告"):
+                variables.update(ex_core=ctx.notes.strip())  # an old notice is stale by definition
+            if ctx.content_type == "话题":
+                topic_type = ctx.topic_type or "社群自带"
+                # a story is retold only from a past topic of the same type (a nostalgia topic tells a memory)
+                same = [e for e in ctx.examples if e.topic_type == topic_type]
+                story = next(
+                    (s for s in (tpl.own_family(tpl.story_of(e.text, ctx.persona), ctx.persona) for e in same) if s),
+                    "",
+                )
+                parts = tpl.topic_parts(topic_type, turn, ctx.persona, story=story, group=ctx.group.name)
+                variables.update(topic_type=topic_type, topic_opening=parts["opening"])
+            text, label = tpl.render(ctx.content_type, variables, turn)
+            repeat = tpl.echo(text, said, ctx.persona.signoff) if said else 0.0
+            if best is None or repeat < best[0] - 1e-9:
+                best = (repeat, text, label)
+            if repeat < 0.1:
+                break
+        assert best is not None
+        text, changes = self._voice(best[1])
+        used = (primary.id,) if primary and ctx.content_type not in ("活动预告", "活动提醒", "公告") else ()
+        return Written(text, best[2], used, count_tokens(text), 0, changes)
+
+    def _pick(self, ctx: DraftContext, rituals: frozenset[str]) -> Example | None:
+        """The past post a slot is built on: one this group has not been given yet (whole posts first, in season),
+        else the one given longest ago; the k-th slot of a type that day takes the k-th."""
+        assert ctx.date is not None
+        age: dict[str, int] = dict(ctx.extra.get("source_age") or {})
+        for sid in ctx.avoid_sources:
+            age.setdefault(sid, 1)
+        pool = list(ctx.examples)
+        if not pool:
+            return None
+        day = ctx.date
+        score = {e.id: tpl.wholeness(e.text, ctx.persona, rituals) for e in pool}
+        usable = [
+            e
+            for e in pool
+            if score[e.id] >= 0.6
+            and not tpl.out_of_season(e.text, e.month, day)
+            and not check(e.text, ctx.persona.taboo)  # a post the compliance check would flag is no model
+        ] or pool
+        own = ctx.group.name if ctx.group else ""
+        # the group's own posts first (they speak to its members), then the brand's other groups'
+        # never given: own posts first, whole ones (nothing cut, not even an opening line) before cut ones;
+        # then those given longest ago
+        unused = sorted((e for e in usable if e.id not in age), key=lambda e: (e.group != own, score[e.id] < 0.999))
+        ranked = unused + sorted((e for e in usable if e.id in age), key=lambda e: -age[e.id])
+        return ranked[int(ctx.extra.get("type_nth", 0)) % len(ranked)]
 
     def _farewell(self, ctx: DraftContext) -> Written:
         assert ctx.group is not None and ctx.date is not None
@@ -191,6 +292,9 @@ class TemplateWriter:
         stage = act.stage if act.stage in bank else "进行中"
         if ctx.extra.get("preview"):
             options = bank["明天"]
+        elif ctx.content_type == "公告" and act.stage == "进行中":  # a programme's day: where it stands
+            n_day = (ctx.date - act.entry.start).days + 1 if ctx.date else 1
+            options = bank["进行中公告"]["首日" if n_day == 1 else "末日" if act.days_left == 0 else "每天"]
         elif ctx.content_type == "公告":
             options = bank["公告"]
         else:

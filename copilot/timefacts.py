@@ -51,7 +51,7 @@ DISCOUNT = re.compile(
 QUOTA = re.compile(
     r"名额"
     r"|第\s*(?P<cohort>\d+|[一二三四五六七八九十]{1,3})\s*期|(?<![\d.])(?P<cohort2>\d+)\s*期(?=的|学员|同学|营|打卡)"
-    r"|[Dd]ay\s*(?P<dayn>\d+)"
+    r"|[Dd]ay\s*(?P<dayn>\d+)|[Ww]eek\s*\d+"
     r"|(?:限购?|前|剩下?|还剩|只剩|仅剩|满|抽|订出去|卖出去?|接到|接了)\s*(?P<q>\d+)"
     r"(?!\s*(?:个月|个小时|分钟|小时|天|秒|周|岁|周岁|年|度|克|公斤|斤|次|组|[.\d]))\s*(?:个|位|份|单|人|名|件|套|只)?"
     r"|(?P<q2>\d+)\s*(?:位|个|人|单|份|名)\s*(?:茶友|同学|朋友|家人们?|宝妈|会员)?\s*(?:已经?)?"
@@ -214,6 +214,25 @@ def dates_in(text: str, ref: dt.date) -> list[tuple[dt.date | None, int, int]]:
         except ValueError:
             out.append((None, m.start(), m.end()))
     return sorted(out, key=lambda x: x[1])
+
+
+def is_clock(m: re.Match[str], text: str) -> bool:
+    """A CLOCK match that is a time of day: 一点点 and 两点建议 are not, 八点半 and 晚上两点 are."""
+    return bool(
+        m.group("h") is not None
+        or m.group("pre")
+        or re.search(r"点\s*(?:半|\d|钟|开始|开播|截止|见|准时|整)", m.group(0) + text[m.end() : m.end() + 2])
+    )
+
+
+def start_minutes(text: str) -> int | None:
+    """The minute of day the first unambiguous clock time in a text names (晚上 8 点 → 1200), or None."""
+    for m in CLOCK.finditer(text):
+        if is_clock(m, text):
+            options = clock_minutes(m)
+            if len(options) == 1:
+                return options[0]
+    return None
 
 
 def clock_minutes(m: re.Match[str]) -> tuple[int, ...]:

@@ -53,12 +53,17 @@ class Example:
     """Reactions it got."""
     signups: int = 0
     """Sign-ups it got."""
+    month: int = 0
+    """Month it was posted in (0: unknown), so a season's post waits for its season."""
+    group: str = ""
+    """The group it was posted in (empty: brand-wide)."""
 
     @classmethod
     def of(cls, hit: Hit) -> Example:
         """Mask a retrieved post."""
         p = hit.post
-        return cls(p.id, mask(p.text), p.content_type, p.topic_type, p.replies, p.reactions, p.signups)
+        month = int(p.date[5:7]) if re.match(r"^\d{4}-\d{2}", p.date or "") else 0
+        return cls(p.id, mask(p.text), p.content_type, p.topic_type, p.replies, p.reactions, p.signups, month, p.group)
 
 
 @dataclass(frozen=True)

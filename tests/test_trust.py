@@ -270,11 +270,12 @@ def test_operator_notes_still_win_over_the_calendar(demo_copy: Path) -> None:
     assert all(not x.warnings for x in drafts)
 
 
-def test_welfare_activity_slot_without_calendar_becomes_other_content(demo_copy: Path) -> None:
+def test_welfare_activity_slot_without_calendar_stays_quiet_and_says_why(demo_copy: Path) -> None:
     svc = Services(Settings(home=demo_copy))
     drafts = [dr for dr, _ in svc.draft_day(WELFARE, d("2026-11-26"), save=False)]
     evening = next(x for x in drafts if x.slot_time == "19:30")
-    assert evening.content_type != "活动提醒" and evening.status == "ok" and not evening.warnings
+    assert evening.status == "skipped" and "活动日历" in evening.error and not evening.text
+    assert [x.content_type for x in drafts if x.status == "ok"] == ["早安", "干货", "话题", "晚安"]
 
 
 def test_scripts_never_copy_group_positioning(demo_copy: Path) -> None:
