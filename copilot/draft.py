@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from copilot.calendar import Active, Calendar
 from copilot.dayplan import ACTIVITY_TYPES, FAREWELL_GUIDE, SlotPlan, plan_day
-from copilot.errors import CopilotError, InputError, LLMError
+from copilot.errors import CopilotError, InputError, LLMError, NothingNew
 from copilot.fresh import Warning, check_text, conflicts, sources_for
 from copilot.mask import mask
 from copilot.records import TOPIC_TYPES, Draft, Group, Persona, Slot, Topic
@@ -46,8 +46,8 @@ class DayContext:
     """Today's facts from the operator (activity time, price, notices): they win over the calendar's."""
     source_age: Mapping[str, int] = field(default_factory=dict)
     """Days since each past post was last drafted on (this group, or another group in the last 3 days)."""
-    recent_texts: tuple[str, ...] = ()
-    """What this group posted in the last weeks and the other groups today: wording not to say again."""
+    said: tuple[tuple[int, str], ...] = ()
+    """(days ago, text) of what this group posted in the last months and the other groups lately: not to repeat."""
 
 
 class Drafter:
@@ -196,7 +196,7 @@ class Drafter:
                 "preview": plan.preview,
                 "type_nth": plan.type_nth,
                 "source_age": ctx.source_age,
-                "recent_texts": ctx.recent_texts,
+                "said": ctx.said,
             },
         )
 
@@ -221,6 +221,8 @@ class Drafter:
         try:
             written = self.writer.slot(self.context(group, plan, day, index, ctx))
             return self._finish(base, written, group, day, ctx.notes)
+        except NothingNew as exc:
+            return replace(base, status="skipped", error=str(exc))
         except CopilotError as exc:
             return replace(base, status="failed", error=str(exc))
         except Exception as exc:  # noqa: BLE001 - one slot's bug must not sink the day

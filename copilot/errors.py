@@ -78,3 +78,7 @@ class LLMError(CopilotError):
 
 class ConflictError(CopilotError):
     """Someone else changed a record since it was read (optimistic version check)."""
+
+
+class NothingNew(CopilotError):
+    """A slot has nothing it has not said lately (a thin pool of past posts): it stays empty and says why."""

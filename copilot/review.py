@@ -468,9 +468,9 @@ class ReviewStore:
         subjects = tuple(dict.fromkeys(_subject(r["text"]) for r in rows if r["text"].strip()))
         return sources, subjects
 
-    def history(self, group: str, day: str, days: int = 90) -> tuple[dict[str, int], tuple[str, ...]]:
+    def history(self, group: str, day: str, days: int = 90) -> tuple[dict[str, int], tuple[tuple[int, str], ...]]:
         """What was already said before `day`: each source post's days since this group last used it (another
-        group's use in the last 3 days counts too, members sit in several groups) and those drafts' texts."""
+        group's use in the last 3 days counts too, members sit in several groups) and those drafts' (age, text)."""
         ref = dt.date.fromisoformat(day)
         start = (ref - dt.timedelta(days=days)).isoformat()
         near = (ref - dt.timedelta(days=3)).isoformat()
@@ -485,7 +485,8 @@ class ReviewStore:
             age = (ref - dt.date.fromisoformat(r["date"])).days
             for s in json.loads(r["sources"]):
                 ages[s] = min(age, ages.get(s, age))
-        return ages, tuple(r["text"] for r in rows if r["text"].strip())
+        said = [((ref - dt.date.fromisoformat(r["date"])).days, r["text"]) for r in rows if r["text"].strip()]
+        return ages, tuple(sorted(said))
 
 
 def _subject(text: str) -> str:

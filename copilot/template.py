@@ -56,6 +56,17 @@ def topic_bank(directory: Path = TEMPLATE_DIR) -> dict:
 
 
 @lru_cache(maxsize=4)
+def _lines(directory: Path = TEMPLATE_DIR) -> dict:
+    path = directory / "lines.yaml"
+    return (yaml.safe_load(path.read_text("utf-8")) or {}) if path.exists() else {}
+
+
+def closing_lines(content_type: str) -> list[str]:
+    """prompts/templates/lines.yaml: the closing lines a morning or night post rotates through ({{ line }})."""
+    return [str(x) for x in _lines().get(content_type, [])]
+
+
+@lru_cache(maxsize=4)
 def calendar(directory: Path = TEMPLATE_DIR) -> dict:
     """Season lines by month."""
     return yaml.safe_load((directory / "calendar.yaml").read_text("utf-8"))
@@ -214,6 +225,11 @@ def season_line(lines: list[str], day: dt.date, salt: int) -> str:
     return next((ln for ln in rotated if not check_text(ln, Sources(day))), "")
 
 
+def greeting_emoji(persona: Persona) -> list[str]:
+    """The persona's emoji fit to open a post: a folded-hands 🙏 thanks or begs, and reads oddly at a post's head."""
+    return [e for e in persona.emoji if e not in ("🙏", "🙇", "🙇‍♀️", "🙇‍♂️")] or list(persona.emoji)
+
+
 def context(
     persona: Persona,
     group: Group,
@@ -226,8 +242,7 @@ def context(
     """Variables every template can use (example_text is a masked past post)."""
     address = persona.address_form[0] if persona.address_form else "大家"
     core = core_of(example_text, persona)
-    # an opening's emoji greets; a folded-hands 🙏 thanks or begs, and reads oddly at the head of a lesson
-    greeting = [e for e in persona.emoji if e not in ("🙏", "🙇", "🙇‍♀️", "🙇‍♂️")] or list(persona.emoji)
+    greeting = greeting_emoji(persona)
     months = calendar()
     season = months.get(day.month, [""])
     return {
@@ -264,25 +279,27 @@ def render(content_type: str, variables: dict, salt: int) -> tuple[str, str]:
 def topic_parts(
     topic_type: str, index: int, persona: Persona, event: str = "", story: str = "", group: str = ""
 ) -> dict[str, object]:
-    """Opening, follow-ups and summary (whole posts) for the index-th template topic of a type."""
+    """Opening, follow-ups and summary of the index-th whole template topic of a type (they belong together)."""
     bank = topic_bank()[topic_type]
     variables = {
-        "industry": persona.industry.strip() or persona.brand or "这件事",  # the whole field, never cut
         "brand": persona.brand or persona.name,
         "name": persona.name,
         "address": persona.address_form[0] if persona.address_form else "大家",
-        "e1": persona.emoji[index % len(persona.emoji)] if persona.emoji else "",
+        "e1": greeting_emoji(persona)[index % len(greeting_emoji(persona))] if persona.emoji else "",
         "event": event.strip().rstrip("。！!") or "最近的新闻",
         "story": story or persona_story(persona),
         "group": group or (persona.groups[0].name if persona.groups else "咱们群"),
+        "industry": persona.industry.strip() or persona.brand or "这一行",  # for the LLM guide
     }
-    openings, follows, sums = bank["openings"], bank["follow_ups"], bank["summaries"]
+    topics = bank["topics"]
+    topic = topics[index % len(topics)]
     return {
-        "opening": render_template(openings[index % len(openings)], **variables),
-        "follow_ups": [render_template(follows[(index + k) % len(follows)], **variables) for k in range(3)],
-        "summary": render_template(sums[index % len(sums)], **variables),
+        "opening": render_template(topic["opening"], **variables),
+        "follow_ups": [render_template(f, **variables) for f in topic["follow_ups"]],
+        "summary": render_template(topic["summary"], **variables),
         "guide": render_template(bank["guide"], **variables),
-        "count": len(openings),
+        "count": len(topics),
+        "tells_story": "{{ story }}" in topic["opening"],
     }
 
 

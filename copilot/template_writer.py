@@ -12,6 +12,7 @@ from copilot import template as tpl
 from copilot import timefacts as tf
 from copilot.calendar import Active
 from copilot.checks import check
+from copilot.errors import NothingNew
 from copilot.profile import VoiceProfile
 from copilot.prompts import render_template
 from copilot.records import Persona
@@ -20,6 +21,8 @@ from copilot.tokens import count_tokens
 from copilot.writers import DraftContext, Example, TopicText, Written
 
 TEMPLATE_MODEL = "template"
+REPEAT_DAYS = 7
+"""A lesson built on a past post is not built on it again in the same group within this many days."""
 
 
 @lru_cache(maxsize=2)
@@ -89,7 +92,11 @@ def activity_variables(ctx: DraftContext, act: Active) -> dict:
     peak = next((first for s, first, _ in e.stages if s == "爆破"), None)
     if peak and peak > day:  # counted to the peak's date, which is neutral about what happens then
         days = (peak - day).days
-        when = f"{peak.month} 月 {peak.day} 日就到了" if days > 1 else f"明天（{peak.month} 月 {peak.day} 日）就到了"
+        when = (
+            f"离 {peak.month} 月 {peak.day} 日还有 {days} 天"
+            if days > 1
+            else f"明天（{peak.month} 月 {peak.day} 日）就到了"
+        )
         countdown = (
             f"离 {peak.month} 月 {peak.day} 日还有 {days} 天" if days > 1 else f"明天就是 {peak.month} 月 {peak.day} 日"
         )
@@ -125,7 +132,7 @@ def activity_variables(ctx: DraftContext, act: Active) -> dict:
         "daily": _daily(e.facts, p),
         "persona": p,
         "address": p.address_form[0] if p.address_form else "大家",
-        "e1": p.emoji[ctx.index % len(p.emoji)] if p.emoji else "",
+        "e1": tpl.greeting_emoji(p)[ctx.index % len(tpl.greeting_emoji(p))] if p.emoji else "",
         "name": e.name,
         "facts": e.facts,
         "key_fact": _key_fact(e.facts),
@@ -141,11 +148,19 @@ def group_rituals(ctx: DraftContext) -> frozenset[str]:
     return frozenset(r for r in tpl.RITUALS if r in text)
 
 
-def _said(ctx: DraftContext) -> set[str]:
-    said: set[str] = set()
-    for t in ctx.extra.get("recent_texts") or ():
-        said |= tpl.grams(t.replace(ctx.persona.signoff, "") if ctx.persona.signoff else t)
-    return said
+def _said(ctx: DraftContext) -> tuple[set[str], set[str]]:
+    """The wording of the last week (n-grams) and every post of the last months (whole bodies), not to repeat."""
+    grams: set[str] = set()
+    bodies: set[str] = set()
+    for age, t in ctx.extra.get("said") or ():
+        bodies.add(_body(t, ctx.persona))
+        if age <= 7:
+            grams |= tpl.grams(t.replace(ctx.persona.signoff, "") if ctx.persona.signoff else t)
+    return grams, bodies
+
+
+def _body(text: str, persona: Persona) -> str:
+    return re.sub(r"\s+", "", text.replace(persona.signoff, "") if persona.signoff else text)
 
 
 def _clock_words(minutes: int) -> str:
@@ -213,37 +228,40 @@ class TemplateWriter:
         if base and ctx.group.type != "学习群":  # a class's 同学 are 茶友 / 家人 in any other group
             member = (ctx.persona.address_form[0] if ctx.persona.address_form else "大家").removesuffix("们")
             base = base.replace("同学们", member + "们").replace("同学", member)
-        said = _said(ctx)
-        best: tuple[float, str, str] | None = None
-        tries = max(len(tpl.load_template(ctx.content_type).variants), 1)
+        grams, bodies = _said(ctx)
+        best: tuple[tuple[int, float], str, str, tuple[str, ...]] | None = None
+        n_var = max(len(tpl.load_template(ctx.content_type).variants), 1)
+        lines = tpl.closing_lines(ctx.content_type) or [""]
+        tries = min(n_var * len(lines), 64)
         if ctx.content_type == "话题":
-            tries = max(tries, min(len(tpl.topic_bank()[ctx.topic_type or "社群自带"]["openings"]), 8))
-        for k in range(tries):  # every wording of the slot; the one least already said wins
+            tries = max(n_var, min(len(tpl.topic_bank()[ctx.topic_type or "社群自带"]["topics"]), 8))
+            same = [e for e in ctx.examples if e.topic_type == (ctx.topic_type or "社群自带")]
+            # a story is retold only from a past topic of the same type (a nostalgia topic tells a memory)
+            stories = [x for x in (tpl.own_family(tpl.story_of(e.text, ctx.persona), ctx.persona) for e in same) if x]
+        for k in range(tries):  # every wording of the slot: never a post said before, then the least said lately
             turn = salt + k
             variables = tpl.context(ctx.persona, ctx.group, ctx.date, ctx.slot_time, base, turn, rituals)
             variables["progress"] = progress_line(ctx, ctx.content_type)
+            variables["line"] = lines[(turn + k // n_var) % len(lines)]
             if ctx.content_type in ("活动预告", "活动提醒", "公告"):
                 variables.update(ex_core=ctx.notes.strip())  # an old notice is stale by definition
             if ctx.content_type == "话题":
-                topic_type = ctx.topic_type or "社群自带"
-                # a story is retold only from a past topic of the same type (a nostalgia topic tells a memory)
-                same = [e for e in ctx.examples if e.topic_type == topic_type]
-                story = next(
-                    (s for s in (tpl.own_family(tpl.story_of(e.text, ctx.persona), ctx.persona) for e in same) if s),
-                    "",
+                story = stories[k % len(stories)] if stories else ""
+                parts = tpl.topic_parts(
+                    ctx.topic_type or "社群自带", turn, ctx.persona, story=story, group=ctx.group.name
                 )
-                parts = tpl.topic_parts(topic_type, turn, ctx.persona, story=story, group=ctx.group.name)
-                variables.update(topic_type=topic_type, topic_opening=parts["opening"])
-            text, label = tpl.render(ctx.content_type, variables, turn)
-            repeat = tpl.echo(text, said, ctx.persona.signoff) if said else 0.0
-            if best is None or repeat < best[0] - 1e-9:
-                best = (repeat, text, label)
-            if repeat < 0.1:
+                variables.update(topic_type=ctx.topic_type or "社群自带", topic_opening=parts["opening"])
+            raw, label = tpl.render(ctx.content_type, variables, turn)
+            text, changes = self._voice(raw)
+            score = (int(_body(text, ctx.persona) in bodies), tpl.echo(text, grams, ctx.persona.signoff))
+            if best is None or score < best[0]:
+                best = (score, text, label, changes)
+            if score < (0, 0.1):
                 break
         assert best is not None
-        text, changes = self._voice(best[1])
+        _, text, label, changes = best
         used = (primary.id,) if primary and ctx.content_type not in ("活动预告", "活动提醒", "公告") else ()
-        return Written(text, best[2], used, count_tokens(text), 0, changes)
+        return Written(text, label, used, count_tokens(text), 0, changes)
 
     def _pick(self, ctx: DraftContext, rituals: frozenset[str]) -> Example | None:
         """The past post a slot is built on: one this group has not been given yet (whole posts first, in season),
@@ -270,7 +288,13 @@ class TemplateWriter:
         # then those given longest ago
         unused = sorted((e for e in usable if e.id not in age), key=lambda e: (e.group != own, score[e.id] < 0.999))
         ranked = unused + sorted((e for e in usable if e.id in age), key=lambda e: -age[e.id])
-        return ranked[int(ctx.extra.get("type_nth", 0)) % len(ranked)]
+        pick = ranked[int(ctx.extra.get("type_nth", 0)) % len(ranked)]
+        if ctx.content_type == "干货" and age.get(pick.id, REPEAT_DAYS) < REPEAT_DAYS:
+            raise NothingNew(
+                f"往期「{ctx.content_type}」帖只有 {len(pool)} 条能用，最近 {REPEAT_DAYS} 天都发过了：这个时段空着，"
+                "免得群友看到重复的内容。请在「知识库」导入更多往期帖，或者手写这一条。"
+            )
+        return pick
 
     def _farewell(self, ctx: DraftContext) -> Written:
         assert ctx.group is not None and ctx.date is not None
@@ -300,13 +324,22 @@ class TemplateWriter:
         else:
             options = bank[stage]
         variables = activity_variables(ctx, act)
-        text = render_template(options[ctx.extra.get("nth", ctx.index) % len(options)], **variables)
-        if ctx.notes.strip():  # the operator's facts for today win over the calendar's
-            text = f"{text}\n{ctx.notes.strip()}"
-        text = re.sub(r"\n{2,}", "\n", text)
-        text, changes = self._voice(text, sign=ctx.content_type != "公告")
+        grams, bodies = _said(ctx)
+        first = int(ctx.extra.get("nth", ctx.index))
+        best: tuple[tuple[int, float], str, tuple[str, ...]] | None = None
+        for k in range(len(options)):  # the day's k-th wording first; never one the group had word for word
+            text = render_template(options[(first + k) % len(options)], **variables)
+            if ctx.notes.strip():  # the operator's facts for today win over the calendar's
+                text = f"{text}\n{ctx.notes.strip()}"
+            text, changes = self._voice(re.sub(r"\n{2,}", "\n", text), sign=ctx.content_type != "公告")
+            score = (int(_body(text, ctx.persona) in bodies), 0.0)
+            if best is None or score < best[0]:
+                best = (score, text, changes)
+            if score[0] == 0:
+                break
+        assert best is not None
         label = f"{bank.get('name', 'tpl_活动')}@{bank.get('version', 1)}"
-        return Written(text, label, (), count_tokens(text), 0, changes)
+        return Written(best[1], label, (), count_tokens(best[1]), 0, best[2])
 
     def stream(self, ctx: DraftContext) -> Iterator[str | Written]:
         """Templates are instant: the finished text only."""
@@ -368,12 +401,15 @@ class TemplateWriter:
         stories = [(i, s) for i, s in stories if s] or [("", tpl.persona_story(ctx.persona))]
         group = ctx.group.name if ctx.group else ""
         count = int(tpl.topic_parts(ctx.topic_type, 0, ctx.persona, ctx.event)["count"])  # type: ignore[call-overload]
+        told = 0
         for i in range(min(ctx.n, count)):
-            sid, story = stories[i % len(stories)]
+            sid, story = stories[told % len(stories)]  # each story-telling topic tells the next story
             parts = tpl.topic_parts(ctx.topic_type, i, ctx.persona, ctx.event, story, group)
             opening = str(parts["opening"])
-            if "{{ story }}" in str(tpl.topic_bank()[ctx.topic_type]["openings"][i % count]) and sid:
-                sources.append(sid)
+            if parts["tells_story"]:
+                told += 1
+                if sid:
+                    sources.append(sid)
             title = _title(opening, ctx)
             out.append(TopicText(title, opening, tuple(parts["follow_ups"]), str(parts["summary"])))  # type: ignore[arg-type]
         text = "\n".join(t.opening for t in out)

@@ -228,6 +228,8 @@ def is_clock(m: re.Match[str], text: str) -> bool:
 def start_minutes(text: str) -> int | None:
     """The minute of day the first unambiguous clock time in a text names (晚上 8 点 → 1200), or None."""
     for m in CLOCK.finditer(text):
+        if re.match(r"\s*(?:前|之前|以前|截止|为止)", text[m.end() : m.end() + 3]):
+            continue  # 晚上 9 点前下单 is a deadline, not when it starts
         if is_clock(m, text):
             options = clock_minutes(m)
             if len(options) == 1:

@@ -132,7 +132,7 @@ class Workflow:
         sources, subjects = self.review.recent(rec.group, rec.date)
         ages, texts = self.review.history(rec.group, rec.date)
         ages = {**ages, **dict.fromkeys(rec.sources, 0)}  # a regenerated slot says something else
-        ctx = DayContext(sources | set(rec.sources), (rec.text[:40], *subjects), notes, ages, (rec.text, *texts))
+        ctx = DayContext(sources | set(rec.sources), (rec.text[:40], *subjects), notes, ages, ((0, rec.text), *texts))
         final: Draft | None = None
         for part in drafter.stream_slot(rec.group, rec.slot_time, day, ctx, index=rec.version * 7 + 1):
             if isinstance(part, str):

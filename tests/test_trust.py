@@ -251,7 +251,7 @@ def test_flash_group_activity_slots_follow_the_calendar_stages(demo_copy: Path) 
         return [dr for dr, _ in svc.draft_day(FLASH, d(date), save=False)]
 
     warmup = day("2026-12-08")  # 预热: one tease a day; the morning-noon-evening reminders wait for 拉升
-    assert warmup[0].title == "双十二直播专场" and "12 月 12 日就到了" in warmup[0].text
+    assert warmup[0].title == "双十二直播专场" and "离 12 月 12 日还有" in warmup[0].text
     assert all(x.status == "skipped" and "预热" in x.error for x in warmup[1:])
     assert facts["双十二直播专场"] in warmup[0].text  # facts verbatim
     build = day("2026-12-10")

@@ -1,0 +1,135 @@
+"""What a demanding operator caught in blind reads, replayed on two brands: repeats, cut openings, rituals the group
+does not have, a programme's day, an activity's start."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from copilot import template as tpl
+from copilot import timefacts as tf
+from copilot.config import Settings
+from copilot.mask import mask
+from copilot.services import Services
+
+FIX = Path(__file__).resolve().parent / "fixtures"
+WELFARE, CAMP, FLASH = "山茶小院·茶友福利群", "山茶小院·21天识茶营", "山茶小院·双十二快闪群"
+
+
+@pytest.fixture(scope="module")
+def baby(tmp_path_factory: pytest.TempPathFactory) -> Services:
+    svc = Services(Settings(home=tmp_path_factory.mktemp("baby-read")))
+    report = svc.ingest([FIX / "baby_posts.jsonl"], persona=FIX / "baby_persona.yaml")
+    assert not report.refused, report.refused
+    svc.calendar.import_file(FIX / "baby_calendar.yaml", [g.name for g in svc.persona().groups])
+    return svc
+
+
+@pytest.fixture(scope="module")
+def demo(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Services:
+    home = tmp_path_factory.mktemp("demo-read") / "home"
+    shutil.copytree(demo_home, home)
+    return Services(Settings(home=home))
+
+
+def test_small_amounts_are_no_clock_times_and_weeks_are_masked() -> None:
+    assert mask("但汤薄一点，苦涩停留得久一些。还有一点，水别反复烧开。") == (
+        "但汤薄一点，苦涩停留得久一些。还有一点，水别反复烧开。"
+    )
+    assert "〔时间〕" in mask("晚上 8 点开播") and "〔时间〕" in mask("八点半见")
+    assert "Week" not in mask("Week 3 开始讲选茶避坑")
+    assert tf.start_minutes("12 月 12 日（周六）晚上 8 点，视频号直播") == 20 * 60
+    assert tf.start_minutes("12 月 7 日晚上 9 点前下单送 4 本绘本") is None  # a deadline, not a start
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("〔某天〕讲水，泡茶的水比茶叶还容易被忽略🍵", "讲讲水，泡茶的水比茶叶还容易被忽略🍵"),
+        ("〔某天〕聊绘本，宝宝撕书其实是在探索", "聊聊绘本，宝宝撕书其实是在探索"),
+        ("〔某天〕的小课：盖碗怎么拿才不烫手？", "盖碗怎么拿才不烫手？"),
+        ("〔数量〕 开始讲选茶避坑，〔某天〕说老茶🌿", "说说老茶🌿"),
+        (
+            "〔某天〕好几个茶友私信说家里茶饼上冒了白点点，问是不是坏了。",
+            "好几个茶友私信说家里茶饼上冒了白点点，问是不是坏了。",
+        ),
+        ("〔某天〕〔时间〕开播", ""),
+    ],
+)
+def test_an_opening_line_keeps_its_topic_without_the_old_day(line: str, kept: str) -> None:
+    assert tpl.opening_without_time(line) == kept
+
+
+def test_a_line_about_homework_stays_only_where_the_group_has_homework() -> None:
+    core = "讲讲水，泡茶的水比茶叶还容易被忽略\n· 日常喝：纯净水就够了；\n作业：同一款茶用两种水泡，对比一下～"
+    assert "作业" not in tpl.evergreen_core(core, frozenset())
+    assert "作业" in tpl.evergreen_core(core, frozenset({"作业"}))
+
+
+def _run(svc: Services, start: str, days: int) -> dict[str, list]:
+    out: dict[str, list] = {}
+    d0 = dt.date.fromisoformat(start)
+    for i in range(days):
+        day = d0 + dt.timedelta(days=i)
+        for g in svc.persona().groups:
+            out.setdefault(g.name, []).extend(
+                (day, d) for d, _ in svc.draft_day(g.name, day, save=True) if d.status == "ok"
+            )
+    return out
+
+
+@pytest.mark.parametrize("brand", ["demo", "baby"])
+def test_two_weeks_of_days_repeat_no_post_and_no_wording(brand: str, request: pytest.FixtureRequest) -> None:
+    svc: Services = request.getfixturevalue(brand)
+    start = "2026-11-16" if brand == "demo" else "2026-11-20"
+    by_group = _run(svc, start, 14)
+    for group, drafts in by_group.items():
+        lessons = [(day, d) for day, d in drafts if d.content_type == "干货"]
+        for i, (day, d) in enumerate(lessons):  # a lesson is not built on a post this group had in the last week
+            for day2, d2 in lessons[i + 1 :]:
+                if (day2 - day).days < 7:
+                    assert not set(d.sources) & set(d2.sources), (group, day, day2, d.sources)
+        texts = {}
+        for day, d in drafts:  # and no post is said twice in two weeks, word for word
+            body = d.text.replace(svc.persona().signoff, "").strip()
+            assert body not in texts, (group, day, texts.get(body), d.text)
+            texts[body] = day
+    days = {day for drafts in by_group.values() for day, _ in drafts}
+    for day in days:  # members sit in several groups: no two groups get the same post on one day
+        bodies = [d.text for drafts in by_group.values() for dd, d in drafts if dd == day]
+        assert len(bodies) == len(set(bodies)), day
+
+
+def test_a_running_programme_shows_its_day_in_the_morning_the_night_and_the_notice(demo: Services) -> None:
+    drafts = {d.content_type: d for d, _ in demo.draft_day(CAMP, dt.date(2026, 11, 26), save=False)}
+    assert "第 11 天（一共 21 天）" in drafts["早安"].text
+    assert "第 11 天到这儿，明天第 12 天" in drafts["晚安"].text
+    notice = drafts["公告"].text
+    assert "第 11 天" in notice and "@阿禾" not in notice  # the persona posts it: 有问题直接@我
+    last = {d.content_type: d for d, _ in demo.draft_day(CAMP, dt.date(2026, 12, 6), save=False)}
+    assert "最后一天" in last["早安"].text and "最后一天" in last["公告"].text
+
+
+def test_a_one_day_activity_leaves_the_slots_after_its_start_to_the_live_and_counts_down_before(
+    demo: Services,
+) -> None:
+    drafts = {d.slot_time: d for d, _ in demo.draft_day(FLASH, dt.date(2026, 12, 12), save=False)}
+    assert drafts["21:30"].status == "skipped" and "20:00 已经开始" in drafts["21:30"].error
+    assert "还有半小时就开始了" in drafts["19:30"].text
+    assert "晚上 8 点开始" in drafts["10:00"].text
+
+
+def test_a_deadline_is_no_start_time(baby: Services) -> None:
+    group = "小满·年卡快闪群"
+    drafts = [d for d, _ in baby.draft_day(group, dt.date(2026, 12, 7), save=False)]
+    assert all(d.status == "ok" for d in drafts), [(d.slot_time, d.error) for d in drafts]
+    assert not any("就开始了" in d.text for d in drafts)
+
+
+def test_outside_a_class_a_post_speaks_to_members_not_students(demo: Services) -> None:
+    for day in ("2026-11-24", "2026-11-28", "2026-12-02", "2026-12-09", "2026-12-16"):
+        for d, _ in demo.draft_day(WELFARE, dt.date.fromisoformat(day), save=True):
+            assert "同学" not in d.text and "作业" not in d.text, (day, d.slot_time, d.text)
