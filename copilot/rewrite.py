@@ -62,7 +62,15 @@ CLICHES: tuple[tuple[str, str, str], ...] = (
     (r"(?:众所周知|毋庸置疑|不言而喻)[，,]", "", "删去「众所周知」类套话"),
     (r"与此同时[，,]", "同时，", "「与此同时」换成「同时」"),
     (r"此外[，,]", "还有，", "「此外」换成「还有」"),
-    (r"因此[，,]", "所以", "「因此」换成「所以」"),
+    (r"因此我们需要", "所以得", "「因此我们需要」换成「所以得」"),
+    (r"因此[，,]?", "所以", "「因此」换成「所以」"),
+    (r"(?<!比)例如[，,]?", "比如", "「例如」换成「比如」"),
+    (r"[，,]如(?=[^，。！；]{1,12}[和、与及][^，。！；]{1,8}[；;，,。])", "，比如", "「如……」换成「比如……」"),
+    (
+        r"祝(?:你|您|大家)度过一个[^，。！]{0,10}的(周末|假期|夜晚|一天)[。！!]?",
+        r"\1愉快！",
+        "「祝你度过一个……的周末」换成口语",
+    ),
     (r"让我们一起", "咱们一起", "「让我们一起」换成「咱们一起」"),
     (
         r"希望(?:以上|这些|本文|这篇)?[^，。！]{0,6}(?:能)?(?:对大家|对你|对您)?(?:有所帮助|有帮助)[。！!]?",
@@ -98,6 +106,9 @@ PLAIN_WORDS: tuple[tuple[str, str], ...] = (
     ("具有", "有"),
     ("相关的", ""),
     ("充分", "好好"),
+    ("选择合适的", "挑合适的"),
+    ("根据茶叶的种类", "按茶的种类"),
+    ("放松身心", "放松"),
 )
 AI_CLICHE_WORDS = (
     "首先",
@@ -218,6 +229,8 @@ def rewrite(
     body, n = re.subn(r"(?:(?<=[：:；;。])|^)\s*\d{1,2}[.、)）]\s*", "\n· ", body, flags=re.M)
     if n >= 2:
         changes.append("把 1. 2. 3. 编号改成轻量的列点")
+        # a sentence after the last item ("3. 远离异味。还有，普洱需要通风") is no part of that item
+        body = re.sub(r"(\n· [^\n]*?[。；;])\s*(?=[^\n])", r"\1\n", body)
     if profile.mark_rates.get("；", 0.0) < 0.1 and "；" in body:
         body = re.sub(r"；\s*(?=\n)", "", body).replace("；", "。")
         changes.append("人设不用分号，分号改成句号")
@@ -268,11 +281,17 @@ def _rhythm(body: str, profile: VoiceProfile, changes: list[str]) -> str:
     split = 0
     for piece in re.split(r"(?<=[。！？～\n])", body):
         if cjk_len(piece) > limit and "，" in piece:
-            commas = [
-                i
-                for i, ch in enumerate(piece)
-                if ch == "，" and not re.match(r"(?:如|比如|例如|像|包括|等|尤其)", piece[i + 1 :])
-            ] or [len(piece)]
+            commas = (
+                [
+                    i
+                    for i, ch in enumerate(piece)
+                    if ch == "，"
+                    and not re.match(r"(?:如|比如|例如|像|包括|等|尤其)", piece[i + 1 :])
+                    and cjk_len(piece[:i]) > 6  # never right after the address (茶友们，)
+                    and "：" not in piece[i : i + 1]
+                ]
+                or [len(piece)]
+            )
             if commas == [len(piece)]:
                 out.append(piece)
                 continue
