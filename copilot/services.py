@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from copilot.calendar import Calendar
+from copilot.calendar import Calendar, CalendarImport
 from copilot.chatimport import ImportResult, import_chat
 from copilot.config import Settings
 from copilot.draft import DayContext, Draft, Drafter
@@ -283,6 +283,29 @@ class Services:
         if refused:
             report = IngestReport(report.added, report.skipped, tuple(refused) + report.refused, report.files)
         return report
+
+    def import_calendar(self, paths: Sequence[Path], names: dict[Path, str] | None = None) -> CalendarImport:
+        """Import activity-calendar files under the upload limits; each file is all-or-nothing, and a refused file
+        never stops the others."""
+        groups = [g.name for g in self.persona().groups] if self.settings.persona_path.exists() else None
+        added = updated = 0
+        refused: list[str] = []
+        done: list[str] = []
+        for path in paths:
+            label = (names or {}).get(path, str(path))
+            try:
+                a, u = self.calendar.import_file(path, groups, limits=self.settings.limits(), display_name=label)
+            except InputError as exc:
+                log.warning("calendar file refused %s: %s", label, exc)
+                refused.append(str(exc))
+                continue
+            except Exception as exc:  # noqa: BLE001 - one unreadable file must never stop the others
+                log.exception("reading calendar file %s failed", label)
+                refused.append(f"文件 {label}：读取失败（{type(exc).__name__}），整个文件未导入")
+                continue
+            added, updated = added + a, updated + u
+            done.append(label)
+        return CalendarImport(added, updated, tuple(refused), tuple(done))
 
     def ingest_demo(self, progress: FileProgress | None = None, only_if_empty: bool = True) -> IngestReport | None:
         """Ingest the bundled demo brand; skipped (None) when the store already has posts."""
