@@ -53,4 +53,3 @@ def test_the_app_sees_a_cli_ingest_from_another_process_without_restarting(servi
     hits = services.retriever.search(query, k=3, filters=Filters(content_type="干货"))
     assert hits[0].post.id == "cli-1" and hits[0].post.metrics["replies"] == 20
     assert store.count() == len(SAMPLE_POSTS) + 1
-
