@@ -30,11 +30,15 @@ browser-deps:
 			fonts-noto-color-emoji fontconfig >/dev/null; \
 	fi
 
+# Two workers (pytest-xdist), one test module per worker at a time: module fixtures such as the browser tests'
+# app server and Chromium are built once, and the browser module runs beside the unit tests.
+PYTEST_PARALLEL := -n 2 --dist loadscope
+
 test: setup browser-deps
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PYTEST_PARALLEL)
 
 test-fast: setup
-	$(PY) -m pytest -q -m "not browser"
+	$(PY) -m pytest -q $(PYTEST_PARALLEL) -m "not browser"
 
 lint: setup
 	$(VENV)/bin/ruff check copilot tests bench app.py

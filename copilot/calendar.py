@@ -7,9 +7,7 @@ Stored in the workspace SQLite file; imported from YAML / JSON / CSV, idempotent
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import sqlite3
 import uuid
@@ -18,10 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from copilot.config import Limits
 from copilot.errors import InputError
-from copilot.readers import decode_bytes
 
 STAGES = ("预热", "拉升", "爆破")
 STAGE_HINTS = {
@@ -31,7 +27,6 @@ STAGE_HINTS = {
     "进行中": "活动进行中：提醒时间、参与方式和截止",
 }
 FIELDS = ("name", "group", "start", "end", "stages", "facts", "notes")
-MAX_FILE_BYTES = 2 * 1024 * 1024
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calendar (
@@ -104,6 +99,27 @@ class Active:
     """Days until the 爆破 stage starts (0 inside it, -1 when there is no 爆破 stage or it has passed)."""
 
 
+@dataclass(frozen=True)
+class CalendarImport:
+    """What importing some calendar files did."""
+
+    added: int
+    """New activities."""
+    updated: int
+    """Activities that were already there (same name, group and start) and were updated."""
+    refused: tuple[str, ...] = ()
+    """One Chinese message per refused file, naming the file, the lines and the fields."""
+    files: tuple[str, ...] = ()
+    """Files that were imported."""
+
+    def summary(self) -> str:
+        """活动日历已导入：新增 N 个，更新 M 个…, then one line per refused file."""
+        head = f"活动日历已导入：新增 {self.added} 个，更新 {self.updated} 个"
+        if self.refused:
+            head += f"；拒收 {len(self.refused)} 个文件（整份未导入，其他文件照常导入）"
+        return "\n".join([head + "。", *(f"  拒收：{r}" for r in self.refused)])
+
+
 def parse_date(value: object, where: str = "") -> dt.date:
     """YYYY-MM-DD (or a YAML date) into a date; a Chinese error says whether the format or the day is wrong."""
     if isinstance(value, dt.date):
@@ -149,6 +165,8 @@ def entry_from_mapping(data: object, groups: Iterable[str] | None = None, entry_
     end = _field_date(data, "end")
     if end < start:
         raise InputError(f"结束日期 {end} 早于开始日期 {start}", column="end")
+    if data.get("stages") and not isinstance(data["stages"], dict):
+        raise InputError("阶段应写成「预热: [开始, 结束]」这样的键值", column="stages")
     raw_stages = dict(data.get("stages") or {})
     for s in STAGES:  # CSV columns 预热 / 拉升 / 爆破
         if str(data.get(s) or "").strip():
@@ -189,37 +207,14 @@ def _field_date(data: dict, key: str) -> dt.date:
         raise InputError(exc.reason, column=key) from None
 
 
-def read_entries(path: Path, groups: Iterable[str] | None = None) -> list[Entry]:
-    """Entries of a YAML / JSON / CSV file; any bad entry refuses the whole file (file, entry number, field)."""
-    raw = path.read_bytes()
-    if len(raw) > MAX_FILE_BYTES:
-        raise InputError(f"活动日历文件太大（上限 {MAX_FILE_BYTES // 1048576} MB）", file=str(path))
-    text = decode_bytes(raw, str(path))
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            items: object = list(csv.DictReader(io.StringIO(text)))
-        elif suffix == ".json":
-            items = json.loads(text)
-        elif suffix in (".yaml", ".yml"):
-            items = yaml.safe_load(text)
-        else:
-            raise InputError("活动日历只支持 YAML、JSON 或 CSV 文件", file=str(path))
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"文件格式错误：{exc}", file=str(path)) from None
-    if isinstance(items, dict) and "activities" in items:
-        items = items["activities"]
-    if not isinstance(items, list):
-        raise InputError("文件里应是一个活动列表", file=str(path))
-    known = list(groups) if groups is not None else None
-    out = []
-    for n, item in enumerate(items, 1):
-        try:
-            out.append(entry_from_mapping(item, known))
-        except InputError as exc:
-            field = f"，字段「{exc.column}」" if exc.column else ""
-            raise InputError(f"第 {n} 个活动{field}：{exc.reason}", file=str(path)) from None
-    return out
+def read_entries(
+    path: Path, groups: Iterable[str] | None = None, *, limits: Limits | None = None, display_name: str | None = None
+) -> list[Entry]:
+    """Entries of a YAML / JSON / CSV file under the upload limits; any problem refuses the whole file (file, line,
+    entry number, field; every problem up to 20). See `copilot.calendar_file`."""
+    from copilot.calendar_file import read_entries as read
+
+    return read(path, groups, limits=limits, display_name=display_name)
 
 
 class Calendar:
@@ -290,9 +285,16 @@ class Calendar:
                     added += 1
         return added, updated
 
-    def import_file(self, path: Path, groups: Iterable[str] | None = None) -> tuple[int, int]:
+    def import_file(
+        self,
+        path: Path,
+        groups: Iterable[str] | None = None,
+        *,
+        limits: Limits | None = None,
+        display_name: str | None = None,
+    ) -> tuple[int, int]:
         """Validate a whole file, then save it: (added, updated). Nothing is written from a refused file."""
-        return self.save(read_entries(path, groups))
+        return self.save(read_entries(path, groups, limits=limits, display_name=display_name))
 
     def remove(self, entry_id: str) -> Entry:
         """Delete one entry; InputError when unknown."""

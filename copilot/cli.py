@@ -405,9 +405,9 @@ def cmd_calendar(svc: Services, args: argparse.Namespace) -> int:
     cal = svc.calendar
     groups = [g.name for g in svc.persona().groups] if svc.settings.persona_path.exists() else None
     if args.action == "import":
-        added, updated = cal.import_file(Path(args.file), groups)
-        print(f"活动日历已导入：新增 {added} 个，更新 {updated} 个。")
-        return 0
+        report = svc.import_calendar([Path(f) for f in args.files])
+        print(report.summary(), file=sys.stderr if report.refused and not report.files else sys.stdout)
+        return 1 if report.refused else 0
     if args.action == "add":
         stages: dict[str, str] = {}
         for item in args.stage or []:
@@ -629,7 +629,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("calendar", help="活动日历：导入、添加、查看、删除活动")
     cal = s.add_subparsers(dest="action", required=True, title="操作", metavar="操作")
     c = cal.add_parser("import", help="从 YAML / JSON / CSV 导入活动（同名同群同开始日期会更新）")
-    c.add_argument("file", metavar="文件", help="活动文件（YAML / JSON / CSV）")
+    c.add_argument("files", nargs="+", metavar="文件", help="活动文件（YAML / JSON / CSV，可以一次给几个）")
     c = cal.add_parser("add", help="添加一个活动")
     c.add_argument("--name", required=True, help="活动名称")
     c.add_argument("--start", required=True, help="开始日期 YYYY-MM-DD")

@@ -593,16 +593,17 @@ def calendar_remove(svc: Services, entry_id: str) -> str:
     return f"已删除活动「{entry.name}」"
 
 
-def calendar_import(svc: Services, path: str | None) -> str:
-    """Import a YAML / JSON / CSV calendar file."""
-    if not path:
+def calendar_import(svc: Services, paths: str | list[str] | None) -> str:
+    """Import uploaded YAML / JSON / CSV calendar files (each all-or-nothing, under the upload limits)."""
+    chosen = [paths] if isinstance(paths, str) else list(paths or [])
+    if not chosen:
         return "请先选择活动日历文件（YAML / JSON / CSV）"
+    files = [Path(p) for p in chosen]
     try:
-        groups = [g.name for g in svc.persona().groups]
-        added, updated = svc.calendar.import_file(Path(path), groups)
+        report = svc.import_calendar(files, {f: f.name for f in files})
     except Exception as exc:  # noqa: BLE001
         return friendly(exc)
-    return f"已导入：新增 {added} 个活动，更新 {updated} 个"
+    return report.summary()
 
 
 def open_card(svc: Services, rid: str) -> tuple[dict | None, str]:

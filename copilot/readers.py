@@ -333,11 +333,17 @@ def _xlsx_rows(raw: bytes, limits: Limits) -> Rows:
 
 def json_too_deep(line: str, max_depth: int) -> bool:
     """True when brackets nest deeper than max_depth (checked before json.loads can recurse)."""
+    return json_depth_exceeded_at(line, max_depth) >= 0
+
+
+def json_depth_exceeded_at(text: str, max_depth: int) -> int:
+    """Offset of the first bracket nested deeper than max_depth, or -1 (a scan, no recursion, no parsing)."""
+    line = text
     if line.count("[") + line.count("{") <= max_depth:
-        return False
+        return -1
     depth = 0
     in_string = escaped = False
-    for ch in line:
+    for at, ch in enumerate(line):
         if in_string:
             if escaped:
                 escaped = False
@@ -350,10 +356,10 @@ def json_too_deep(line: str, max_depth: int) -> bool:
         elif ch in "[{":
             depth += 1
             if depth > max_depth:
-                return True
+                return at
         elif ch in "]}":
             depth -= 1
-    return False
+    return -1
 
 
 def _jsonl_rows(text: str, limits: Limits) -> Rows:
@@ -399,7 +405,8 @@ def _block_rows(text: str) -> Rows:
             block = []
 
 
-def _check_size(path: Path, name: str, max_bytes: int) -> None:
+def check_size(path: Path, name: str, max_bytes: int) -> None:
+    """Refuse a file larger than max_bytes before reading a byte of it."""
     size = path.stat().st_size
     if size > max_bytes:
         raise InputError(
@@ -418,7 +425,7 @@ def read_posts(
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise InputError(f"不支持的文件类型「{suffix or '无扩展名'}」，支持：{' '.join(SUFFIXES)}", file=name)
-    _check_size(path, name, limits.max_bytes)
+    check_size(path, name, limits.max_bytes)
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError("文件是空的", file=name)
@@ -501,7 +508,7 @@ def read_document(path: Path, *, max_bytes: int | None = None, limits: Limits | 
     limits = limits or Limits()
     if max_bytes is not None:
         limits = replace(limits, max_bytes=max_bytes)
-    _check_size(path, str(path), limits.max_bytes)
+    check_size(path, str(path), limits.max_bytes)
     text = decode_bytes(path.read_bytes(), str(path), limits.max_errors)
     sections: list[str] = []
     current: list[str] = []

@@ -8,7 +8,7 @@ import json
 import re
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,13 +172,21 @@ def _warnings_json(warnings: object) -> str:
     return json.dumps([w.as_dict() for w in warnings or ()], ensure_ascii=False)  # type: ignore[attr-defined]
 
 
+class NeedsAckError(InputError):
+    """The draft carries warnings the operator has not acknowledged."""
+
+
 class ReviewStore:
     """SQLite-backed review queue; one short transaction per operation, safe across threads and tabs."""
 
-    def __init__(self, path: Path) -> None:
+    after_ack_check: Callable[[Record], None] | None = None
+    """Test seam: called by approve right after it judged the warnings, before it writes."""
+
+    def __init__(self, path: Path, *, timeout: float = 10.0) -> None:
         self.path = path
+        self.timeout = timeout
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=10)
+        conn = sqlite3.connect(path, timeout=timeout)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
@@ -193,10 +201,18 @@ class ReviewStore:
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
         conn.row_factory = sqlite3.Row
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")  # the write lock first: checks and writes below see one state
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise ConflictError(
+                    f"草稿库正被另一个操作占用（等了 {self.timeout:g} 秒），这次没有保存任何改动，请稍后再试"
+                ) from None
+            raise
+        try:
             yield conn
             conn.execute("COMMIT")
         except BaseException:
@@ -392,8 +408,20 @@ class ReviewStore:
         return self.get(rid)
 
     def _transition(
-        self, rid: str, to: str, allowed: tuple[str, ...], author: str, expected_version: int | None, **columns: str
+        self,
+        rid: str,
+        to: str,
+        allowed: tuple[str, ...],
+        author: str,
+        expected_version: int | None,
+        guard: Callable[[Record], dict[str, str]] | None = None,
+        **columns: str,
     ) -> Record:
+        """Change a draft's state; every check (version, state, `guard`) and the write share one transaction.
+
+        BEGIN IMMEDIATE takes SQLite's write lock before the row is read, so no other writer (an edit that adds a
+        warning, say) can land between the checks and the update.
+        """
         with self._db() as db:
             row = db.execute("SELECT * FROM drafts WHERE id = ?", (rid,)).fetchone()
             if row is None:
@@ -402,24 +430,34 @@ class ReviewStore:
             self._check(cur, expected_version)
             if cur.state not in allowed:
                 raise InputError(f"草稿现在是「{cur.state_label}」，不能改成「{STATE_LABELS[to]}」")
-            sets = ", ".join(f"{k}=?" for k in columns if k != "ack_warnings")
-            values = [v for k, v in columns.items() if k != "ack_warnings"]
+            detail = guard(cur) if guard else {}
+            sets = ", ".join(f"{k}=?" for k in columns)
             db.execute(
                 f"UPDATE drafts SET state=?, author=?, updated_at=?{', ' + sets if sets else ''} WHERE id=?",
-                (to, author, _now(), *values, rid),
+                (to, author, _now(), *columns.values(), rid),
             )
-            self._event(db, rid, author, to, json.dumps(columns, ensure_ascii=False))
+            self._event(db, rid, author, to, json.dumps({**columns, **detail}, ensure_ascii=False))
         return self.get(rid)
 
     def approve(
         self, rid: str, *, author: str, expected_version: int | None = None, ack_warnings: bool = False
     ) -> Record:
-        """draft → approved; a draft with warnings needs the operator's explicit acknowledgement."""
-        cur = self.get(rid)
-        if cur.needs_ack and not ack_warnings:
-            raise InputError(f"这条草稿有提示没处理（{cur.warning_summary()}）：改掉它们，或勾选「已核对提示」后再通过")
-        detail = {"ack_warnings": cur.warning_summary()} if cur.needs_ack else {}
-        return self._transition(rid, "approved", ("draft",), author, expected_version, **detail)
+        """draft → approved; a draft with warnings needs the operator's explicit acknowledgement.
+
+        The warnings looked at are those of the row as it is inside the approving transaction, so an edit that adds
+        a warning is either seen here or refused afterwards (the draft is approved by then), never slipped past.
+        """
+
+        def acknowledged(cur: Record) -> dict[str, str]:
+            if cur.needs_ack and not ack_warnings:
+                raise NeedsAckError(
+                    f"这条草稿有提示没处理（{cur.warning_summary()}）：改掉它们，或勾选「已核对提示」后再通过"
+                )
+            if self.after_ack_check is not None:
+                self.after_ack_check(cur)
+            return {"ack_warnings": cur.warning_summary()} if cur.needs_ack else {}
+
+        return self._transition(rid, "approved", ("draft",), author, expected_version, guard=acknowledged)
 
     def reject(self, rid: str, *, author: str, reason: str, expected_version: int | None = None) -> Record:
         """draft → rejected, with a reason."""

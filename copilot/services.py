@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from copilot.calendar import Calendar
+from copilot.calendar import Calendar, CalendarImport
 from copilot.chatimport import ImportResult, import_chat
 from copilot.config import Settings
 from copilot.draft import DayContext, Draft, Drafter
@@ -40,6 +41,43 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "knowledge"
 VOICE_SAMPLE = 1000  # posts the voice is learned from (highest engagement first); bounds the cost at any store size
+
+
+class _Shared:
+    """Voice profiles and scorers by content (persona file bytes, sampled posts, embedding), shared by every Services
+    in the process: a second workspace with the same persona and posts (a copy, the same brand opened again) reuses
+    what the first one learned instead of spending seconds recalibrating identical numbers."""
+
+    def __init__(self, size: int = 4) -> None:
+        self._items: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, key: tuple, build: Callable[[], Any]) -> Any:
+        """The value for key, built (outside the lock) when missing; the oldest entries are dropped."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = build()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Forget everything (a test that must see a Services build its own)."""
+        with self._lock:
+            self._items.clear()
+
+
+_SHARED = _Shared()
+
+
+def forget_shared() -> None:
+    """Drop the process-wide voice profiles and scorers, so the next Services learns its own."""
+    _SHARED.clear()
 
 
 class Services:
@@ -134,12 +172,20 @@ class Services:
         self._sample = (fast, key, texts)
         return key, texts
 
+    def _content_key(self, key: tuple) -> tuple:
+        """What a profile or scorer depends on, by content: the persona file's bytes, the sampled posts' digest
+        and the embedding (collection suffix names the model)."""
+        persona = hashlib.sha1(self.settings.persona_path.read_bytes()).hexdigest()
+        return (persona, key[1], self.store.suffix, self.settings.embedding_base_url)
+
     def profile(self) -> VoiceProfile:
         """The persona's voice profile, relearned only when the persona file or its sampled posts change."""
         with self._lock:
             key, texts = self._voice_sample()
             if self._profile is None or self._profile[0] != key:
-                self._profile = (key, learn_profile(self.persona(), texts))
+                persona = self.persona()
+                profile = _SHARED.get(("profile", *self._content_key(key)), lambda: learn_profile(persona, texts))
+                self._profile = (key, profile)
             return self._profile[1]
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -156,10 +202,14 @@ class Services:
         with self._lock:
             key, texts = self._voice_sample()
             if self._scorer is None or self._scorer[0] != key:
-                scorer = VoiceScorer(
-                    self.persona(), texts, embed=self.embed, profile=profile, own_embed=self._embed_cached
+                persona = self.persona()
+                shared = _SHARED.get(
+                    ("scorer", *self._content_key(key)),
+                    lambda: VoiceScorer(
+                        persona, texts, embed=self.embed, profile=profile, own_embed=self._embed_cached
+                    ),
                 )
-                self._scorer = (key, scorer)
+                self._scorer = (key, shared.using(self.embed, self._embed_cached))
             return self._scorer[1]
 
     def judge(self, text: str) -> dict:
@@ -284,6 +334,29 @@ class Services:
         if refused:
             report = IngestReport(report.added, report.skipped, tuple(refused) + report.refused, report.files)
         return report
+
+    def import_calendar(self, paths: Sequence[Path], names: dict[Path, str] | None = None) -> CalendarImport:
+        """Import activity-calendar files under the upload limits; each file is all-or-nothing, and a refused file
+        never stops the others."""
+        groups = [g.name for g in self.persona().groups] if self.settings.persona_path.exists() else None
+        added = updated = 0
+        refused: list[str] = []
+        done: list[str] = []
+        for path in paths:
+            label = (names or {}).get(path, str(path))
+            try:
+                a, u = self.calendar.import_file(path, groups, limits=self.settings.limits(), display_name=label)
+            except InputError as exc:
+                log.warning("calendar file refused %s: %s", label, exc)
+                refused.append(str(exc))
+                continue
+            except Exception as exc:  # noqa: BLE001 - one unreadable file must never stop the others
+                log.exception("reading calendar file %s failed", label)
+                refused.append(f"文件 {label}：读取失败（{type(exc).__name__}），整个文件未导入")
+                continue
+            added, updated = added + a, updated + u
+            done.append(label)
+        return CalendarImport(added, updated, tuple(refused), tuple(done))
 
     def ingest_demo(self, progress: FileProgress | None = None, only_if_empty: bool = True) -> IngestReport | None:
         """Ingest the bundled demo brand; skipped (None) when the store already has posts."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections import Counter
@@ -153,6 +154,13 @@ class VoiceScorer:
         self._vectors = self._own_embed(self._bare) if self._own_embed and self.posts else None
         self._centroid = self._vectors.sum(axis=0) if self._vectors is not None else None
         self._calibrate()
+
+    def using(self, embed: Embed | None, own_embed: Embed | None = None) -> VoiceScorer:
+        """The same calibrated scorer embedding new texts with another workspace's functions (nothing recomputed)."""
+        other = copy.copy(self)
+        other.embed = embed
+        other._own_embed = own_embed or embed
+        return other
 
     def strip(self, text: str) -> str:
         """The text without markers (address forms, catchphrases, sign-off, emoji): what is left is the content."""

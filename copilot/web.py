@@ -369,7 +369,11 @@ def _calendar_tab(svc: Services) -> None:
                 save = gr.Button("保存活动", variant="primary", elem_id="cal-save")
                 remove = gr.Button("删除这个编号的活动", variant="stop")
         with gr.Row():
-            upload = gr.File(label="导入活动日历（YAML / JSON / CSV）", file_types=[".yaml", ".yml", ".json", ".csv"])
+            upload = gr.File(
+                label="导入活动日历（YAML / JSON / CSV，可多选）",
+                file_types=[".yaml", ".yml", ".json", ".csv"],
+                file_count="multiple",
+            )
             imp = gr.Button("导入")
         msg = gr.Markdown(elem_id="cal-msg")
 

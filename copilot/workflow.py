@@ -13,7 +13,7 @@ from copilot.errors import CopilotError, InputError
 from copilot.export import to_csv, to_xlsx, write_markdown
 from copilot.push import push
 from copilot.records import TOPIC_TYPES, Post
-from copilot.review import Record
+from copilot.review import NeedsAckError, Record
 from copilot.services import Services
 from copilot.voice import explain
 
@@ -106,11 +106,10 @@ class Workflow:
         done, errors, skipped = [], [], 0
         for rid in ids:
             try:
-                if self.review.get(rid).needs_ack:
-                    skipped += 1
-                    continue
-                self.review.approve(rid, author=author)
+                self.review.approve(rid, author=author)  # the warning check runs inside approve's transaction
                 done.append(rid)
+            except NeedsAckError:
+                skipped += 1
             except CopilotError as exc:
                 errors.append(f"{rid}：{exc}")
         if skipped:

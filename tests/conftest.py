@@ -94,13 +94,13 @@ def services(home: Path) -> Services:
 
 
 @pytest.fixture(scope="session")
-def demo_services(tmp_path_factory: pytest.TempPathFactory) -> Services:
-    """A workspace with the bundled demo brand ingested once per test session (read-only use)."""
-    h = tmp_path_factory.mktemp("demo-home")
-    svc = Services(Settings(home=h))
-    report = svc.ingest_demo()
-    assert report is not None and not report.refused, report
-    return svc
+def demo_services(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Services:
+    """Services on a copy of the demo workspace, made once per test session (read-only use)."""
+    import shutil
+
+    h = tmp_path_factory.mktemp("demo-home") / "demo"
+    shutil.copytree(demo_home, h)  # a copy, not a second ingest of the same brand
+    return Services(Settings(home=h))
 
 
 @pytest.fixture(autouse=True)
@@ -140,7 +140,8 @@ def llm_settings(home: Path, stub, **extra) -> Settings:  # noqa: ANN001, ANN003
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A demo workspace ingested once; tests copy it so each gets its own review DB."""
     h = tmp_path_factory.mktemp("demo-src")
-    Services(Settings(home=h)).ingest_demo()
+    report = Services(Settings(home=h)).ingest_demo()
+    assert report is not None and not report.refused, report
     return h
 
 

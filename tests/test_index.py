@@ -15,7 +15,7 @@ from copilot import index
 from copilot.config import Settings
 from copilot.records import Post
 from copilot.retrieve import Filters
-from copilot.services import Services
+from copilot.services import Services, forget_shared
 from tests.conftest import ROOT, SAMPLE_POSTS
 
 
@@ -135,6 +135,7 @@ def test_voice_profile_is_relearned_only_when_persona_posts_change(demo_copy: Pa
     svc.scorer()
 
     calls: list[int] = []
+    forget_shared()  # the process-wide scorer would hide whether the workspace cache works
     again = Services(Settings(home=demo_copy))
     real = again.embed
     again.embed = lambda texts: calls.append(len(texts)) or real(texts)  # type: ignore[method-assign]

@@ -21,8 +21,15 @@ VOICE = Path(__file__).resolve().parent.parent / "evals" / "voice"
 _EMB = Usem3Embedding()
 
 
+_SEEN: dict[str, np.ndarray] = {}
+
+
 def embed(texts: list[str]) -> np.ndarray:
-    return np.asarray(_EMB(texts))
+    """USE vectors, each text embedded once per session (the parametrized scorers share most of their texts)."""
+    missing = list(dict.fromkeys(t for t in texts if t not in _SEEN))
+    if missing:
+        _SEEN.update(zip(missing, np.asarray(_EMB(missing)), strict=True))
+    return np.asarray([_SEEN[t] for t in texts])
 
 
 def _personas() -> dict[str, tuple[dict, list[str]]]:
