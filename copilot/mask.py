@@ -35,6 +35,8 @@ _ORDER: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("day", tf.MONTH_WORD),
 )
 _CAMPAIGN = re.compile(r"早鸟|尾款|秒杀|返场|专场|大促|开营|结营|限时")
+# Numbered items of one cohort or one sale (2 号样茶, 3 号链接): they meant something only to that day's members.
+_NUMBERED = re.compile(r"(?<![\d〕])\d{1,2}\s*号(?=[\u4e00-\u9fff])")
 
 
 def mask(text: str) -> str:
@@ -44,6 +46,7 @@ def mask(text: str) -> str:
         placeholder = PLACEHOLDERS[kind]
         out = pattern.sub(lambda m, p=placeholder, t=out: _sub(m, p, t), out)  # type: ignore[misc]
     out = _CAMPAIGN.sub(PLACEHOLDERS["event"], out)
+    out = _NUMBERED.sub(PLACEHOLDERS["count"], out)
     # one placeholder for a run of them (〔某天〕〔时间〕 → 〔时间〕 reads better in an example)
     out = re.sub(r"(?:〔[^〔〕]{1,4}〕\s*){2,}", lambda m: m.group(0).split("〕")[-2] + "〕", out)
     return out

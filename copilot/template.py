@@ -175,7 +175,7 @@ def _undated(sentence: str) -> str:
         if not PLACEHOLDER.search(c):
             clauses.append(c)
     kept = "".join(clauses).strip().rstrip("，：")
-    if not kept or _DANGLING.match(kept) or re.match(r"^问", kept):
+    if not kept or _DANGLING.match(kept) or re.match(r"^(?:问|是)", kept):  # 是一款… lost its subject
         return ""
     return kept if kept.endswith(("。", "！", "？", "～")) or not sentence.rstrip().endswith("。") else kept + "。"
 
@@ -260,7 +260,9 @@ def context(
         "recap": schedule_text(group).replace(" ", "的") or "聊了不少",
         "tomorrow": f"{schedule_text(group).split('、')[0]}见" if group.slots else "老时间见",
         "ex_core": evergreen_core(core, rituals),
-        "has_homework": bool(rituals and "作业" in rituals and "作业" in evergreen_core(core, rituals)),
+        "has_homework": bool(
+            rituals and "作业" in rituals and re.search(r"^作业[：:]", evergreen_core(core, rituals), flags=re.M)
+        ),
         "progress": "",
         "core_asks": "？" in (evergreen_core(core, rituals).splitlines() or [""])[-1],
         "ex_lead": lead_of(core, salt),
