@@ -78,14 +78,24 @@ def violations(text: str, persona: Persona) -> list[str]:
         > 1
     ):
         out.append("开头的称呼叫了不止一次")
+    # a body line that leans on a sentence that is not there (its head was cut): 问是不是坏了。 / 是一款…
+    for ln in lines[1:3]:
+        if _HEADLESS.match(ln.strip()):
+            out.append(f"句子没头：{ln.strip()[:12]}")
     return out
+
+
+_HEADLESS = re.compile(r"^(?:问是|问能不能|问怎么|是一[款个种]|所以|但是|而且|然后|因为|于是|并且)")
 
 
 def member_word_violations(text: str, group_type: str = "") -> list[str]:
     """Operator vocabulary in member-facing text: schedules, content-type labels, template names, foreign rituals."""
     out = []
     if group_type and group_type != "学习群":  # check-ins and cohort days belong to learning groups
-        out += [f"提到了这个群没有的环节：{m.group(0)}" for m in re.finditer(r"#?第?\d*期?打卡|[Dd]ay\s*\d+", text)]
+        out += [
+            f"提到了这个群没有的环节：{m.group(0)}"
+            for m in re.finditer(r"#?第?\d*期?打卡|[Dd]ay\s*\d+|^作业[：:]|同学们?|\d+\s*号样", text, flags=re.M)
+        ]
     for m in _SCHEDULE.finditer(text):
         out.append(f"把发帖时间表给成员看了：{m.group(0)}")
     for m in _LABEL.finditer(text):

@@ -133,3 +133,9 @@ def test_outside_a_class_a_post_speaks_to_members_not_students(demo: Services) -
     for day in ("2026-11-24", "2026-11-28", "2026-12-02", "2026-12-09", "2026-12-16"):
         for d, _ in demo.draft_day(WELFARE, dt.date.fromisoformat(day), save=True):
             assert "同学" not in d.text and "作业" not in d.text, (day, d.slot_time, d.text)
+
+
+def test_a_cohorts_numbered_items_do_not_travel() -> None:
+    assert "2 号" not in mask("喝 2 号样茶凤庆滇红，好几位同学问：金毫是啥？")
+    assert tpl.opening_without_time(mask("喝 2 号样茶凤庆滇红，好几位同学问：金毫是啥？")) == "好几位同学问：金毫是啥？"
+    assert tpl.opening_without_time(mask("今天喝 4 号样茶，是一款勐库的生普。来，把苦和涩分清楚～")) == "来，把苦和涩分清楚～"
