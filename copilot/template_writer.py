@@ -144,7 +144,11 @@ def activity_variables(ctx: DraftContext, act: Active) -> dict:
 
 def group_rituals(ctx: DraftContext) -> frozenset[str]:
     """The rituals (作业, 打卡 …) the group has that day: named in its member-facing about or a running entry."""
-    text = "\n".join([ctx.group.about if ctx.group else "", *(a.entry.facts for a in ctx.activities)])
+    running = [a for a in ctx.activities if a.stage == "进行中"]
+    about = ctx.group.about if ctx.group else ""
+    if ctx.group is not None and ctx.group.type == "学习群" and not running:
+        about = ""  # between two cohorts nobody sets or reviews homework, whatever the group's about line says
+    text = "\n".join([about, *(a.entry.facts for a in ctx.activities)])
     return frozenset(r for r in tpl.RITUALS if r in text)
 
 
@@ -195,7 +199,7 @@ def progress_line(ctx: DraftContext, content_type: str) -> str:
             return f"「{e.name}」今天就结束了，谢谢大家这 {total} 天一直在。"
         if run.days_left == 1:
             return f"「{e.name}」第 {n} 天到这儿，明天是最后一天。"
-        return f"「{e.name}」第 {n} 天到这儿，明天第 {n + 1} 天接着来。"
+        return ""  # the morning says which day it is; the night does not say it again
     return ""
 
 
@@ -242,7 +246,8 @@ class TemplateWriter:
             turn = salt + k
             variables = tpl.context(ctx.persona, ctx.group, ctx.date, ctx.slot_time, base, turn, rituals)
             variables["progress"] = progress_line(ctx, ctx.content_type)
-            variables["line"] = lines[(turn + k // n_var) % len(lines)]
+            fit = [x for x in lines if not (variables.get("core_asks") and "？" in x)] or lines  # one question
+            variables["line"] = fit[(turn + k // n_var) % len(fit)]
             if ctx.content_type in ("活动预告", "活动提醒", "公告"):
                 variables.update(ex_core=ctx.notes.strip())  # an old notice is stale by definition
             if ctx.content_type == "话题":
@@ -318,7 +323,13 @@ class TemplateWriter:
             options = bank["明天"]
         elif ctx.content_type == "公告" and act.stage == "进行中":  # a programme's day: where it stands
             n_day = (ctx.date - act.entry.start).days + 1 if ctx.date else 1
-            options = bank["进行中公告"]["首日" if n_day == 1 else "末日" if act.days_left == 0 else "每天"]
+            if n_day > 1 and act.days_left > 1 and not ctx.notes.strip():
+                raise NothingNew(
+                    f"「{act.entry.name}」进行中的日子不发公告：第几天早安里已经说了，再发一遍只是刷屏。"
+                    "有要通知的（作业安排、时间调整），写进「今天的备注」，这个时段就会发出来。"
+                )
+            key = "首日" if n_day == 1 else "末日" if act.days_left == 0 else "前一天" if act.days_left == 1 else "每天"
+            options = bank["进行中公告"][key]
         elif ctx.content_type == "公告":
             options = bank["公告"]
         else:

@@ -105,12 +105,22 @@ def test_two_weeks_of_days_repeat_no_post_and_no_wording(brand: str, request: py
 
 def test_a_running_programme_shows_its_day_in_the_morning_the_night_and_the_notice(demo: Services) -> None:
     drafts = {d.content_type: d for d, _ in demo.draft_day(CAMP, dt.date(2026, 11, 26), save=False)}
-    assert "第 11 天（一共 21 天）" in drafts["早安"].text
-    assert "第 11 天到这儿，明天第 12 天" in drafts["晚安"].text
-    notice = drafts["公告"].text
-    assert "第 11 天" in notice and "@阿禾" not in notice  # the persona posts it: 有问题直接@我
+    assert "第 11 天（一共 21 天）" in drafts["早安"].text and "第 11 天" not in drafts["晚安"].text  # said once
+    assert drafts["公告"].status == "skipped" and "刷屏" in drafts["公告"].error  # nothing new to announce
+    noted = {
+        d.content_type: d for d, _ in demo.draft_day(CAMP, dt.date(2026, 11, 26), save=False, notes="今晚点评改到 9 点")
+    }
+    assert "今晚点评改到 9 点" in noted["公告"].text and "@阿禾" not in noted["公告"].text  # 有问题直接@我
+    eve = {d.content_type: d for d, _ in demo.draft_day(CAMP, dt.date(2026, 12, 5), save=False)}
+    assert "明天是最后一天" in eve["公告"].text and "明天是最后一天" in eve["晚安"].text
     last = {d.content_type: d for d, _ in demo.draft_day(CAMP, dt.date(2026, 12, 6), save=False)}
     assert "最后一天" in last["早安"].text and "最后一天" in last["公告"].text
+
+
+def test_between_two_cohorts_a_class_gets_no_homework(demo: Services) -> None:
+    for day in ("2026-12-28", "2026-12-29", "2026-12-30", "2027-01-01"):
+        for d, _ in demo.draft_day(CAMP, dt.date.fromisoformat(day), save=True):
+            assert "作业" not in d.text and "第 10 期" not in d.text, (day, d.slot_time, d.text)
 
 
 def test_a_one_day_activity_leaves_the_slots_after_its_start_to_the_live_and_counts_down_before(
@@ -138,4 +148,7 @@ def test_outside_a_class_a_post_speaks_to_members_not_students(demo: Services) -
 def test_a_cohorts_numbered_items_do_not_travel() -> None:
     assert "2 号" not in mask("喝 2 号样茶凤庆滇红，好几位同学问：金毫是啥？")
     assert tpl.opening_without_time(mask("喝 2 号样茶凤庆滇红，好几位同学问：金毫是啥？")) == "好几位同学问：金毫是啥？"
-    assert tpl.opening_without_time(mask("今天喝 4 号样茶，是一款勐库的生普。来，把苦和涩分清楚～")) == "来，把苦和涩分清楚～"
+    assert (
+        tpl.opening_without_time(mask("今天喝 4 号样茶，是一款勐库的生普。来，把苦和涩分清楚～"))
+        == "来，把苦和涩分清楚～"
+    )
