@@ -292,6 +292,7 @@ def topic_parts(
         "story": story or persona_story(persona),
         "group": group or (persona.groups[0].name if persona.groups else "咱们群"),
         "industry": persona.industry.strip() or persona.brand or "这一行",  # for the LLM guide
+        "field": field_word(persona),
     }
     topics = bank["topics"]
     topic = topics[index % len(topics)]
@@ -303,6 +304,12 @@ def topic_parts(
         "count": len(topics),
         "tells_story": "{{ story }}" in topic["opening"],
     }
+
+
+def field_word(persona: Persona) -> str:
+    """The persona's industry as one word members say (茶 of 「茶」, 母婴 of 「母婴（0-3岁）、早教…」)."""
+    head = re.split(r"[（(「《、，,/\s]", persona.industry.strip())[0]
+    return head or persona.brand or "这一行"
 
 
 def persona_story(persona: Persona) -> str:
@@ -322,23 +329,39 @@ def own_family(text: str, persona: Persona) -> str:
 
 
 def story_of(text: str, persona: Persona) -> str:
-    """The longest whole, evergreen, question-free paragraph of a masked past post (a story to retell), or ''."""
+    """The longest whole, evergreen, question-free run of paragraphs of a masked past post (a story to retell, with
+    its ending: 后来… / 结果… paragraphs go with the one they follow), or ''."""
     best = ""
-    for para in core_of(text, persona).splitlines():
-        para = para.strip()
-        if (
+    paras = [p.strip() for p in core_of(text, persona).splitlines() if p.strip()]
+    for i, para in enumerate(paras):
+        if not (
             20 <= len(para) <= 160
-            and not PLACEHOLDER.search(para)
-            and "？" not in para
-            and "?" not in para
+            and _tellable(para)
             and not _DANGLING.match(para)
             and not re.match(r"^(?:我的是|我先说|我先来|我的话|我也是|哈哈)", para)
             and not _GREETING.search(para)
-            and not re.match(r"^\s*(?:[·•\-—*]|\d{1,2}[.、)）])", para)
-            and len(para) > len(best)
         ):
-            best = para
+            continue
+        run = para
+        for nxt in paras[i + 1 :]:  # the story's next beats (their dated sentences left out), as long as they tell
+            if PLACEHOLDER.search(nxt):
+                nxt = "".join(evergreen_sentences(nxt)).strip()
+            if not nxt or not _tellable(nxt) or len(run) + len(nxt) > 320:
+                break
+            run = f"{run}\n{nxt}"
+        if len(run) > len(best):
+            best = run
     return best
+
+
+def _tellable(para: str) -> bool:
+    return (
+        not PLACEHOLDER.search(para)
+        and "？" not in para
+        and "?" not in para
+        and "@" not in para
+        and not re.match(r"^\s*(?:[·•\-—*]|\d{1,2}[.、)）])", para)
+    )
 
 
 STAGE_TIMING = {"预热造势": "活动前 2-3 天", "进人拉升": "活动前 1 天到开始前", "集中爆破": "活动当天、开始那一刻起"}

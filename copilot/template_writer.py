@@ -98,8 +98,16 @@ def activity_variables(ctx: DraftContext, act: Active) -> dict:
             else f"明天（{peak.month} 月 {peak.day} 日）就到了"
         )
         countdown = (
-            f"离 {peak.month} 月 {peak.day} 日还有 {days} 天" if days > 1 else f"明天就是 {peak.month} 月 {peak.day} 日"
+            f"离 {peak.month} 月 {peak.day} 日还有 {days} 天"
+            if days > 1
+            else f"明天（{peak.month} 月 {peak.day} 日）就到了"
         )
+        if peak == e.end and tf.start_minutes(e.facts) is None:  # the big day is a deadline: a sign-up, a sale
+            when = countdown = (
+                f"离 {peak.month} 月 {peak.day} 日截止还有 {days} 天"
+                if days > 1
+                else f"明天（{peak.month} 月 {peak.day} 日）截止"
+            )
     elif to_start > 0:
         when, countdown = f"还有 {to_start} 天开始", f"还有 {to_start} 天开始"
     else:
@@ -115,6 +123,9 @@ def activity_variables(ctx: DraftContext, act: Active) -> dict:
         end_line = ""
     p = ctx.persona
     today_line = "就是今天"
+    if act.stage == "爆破" and act.days_to_peak == 0 and e.end == day and tf.start_minutes(e.facts) is None:
+        due = tf.deadline_minutes(e.facts)
+        today_line = f"今天{_clock_words(due)}截止" if due is not None else "今天截止"
     start = tf.start_minutes(e.facts) if act.stage == "爆破" and act.days_to_peak == 0 else None
     if start is not None and ctx.slot_time:
         h, m = (int(x) for x in ctx.slot_time.split(":"))
@@ -135,6 +146,7 @@ def activity_variables(ctx: DraftContext, act: Active) -> dict:
         "e1": tpl.greeting_emoji(p)[ctx.index % len(tpl.greeting_emoji(p))] if p.emoji else "",
         "name": e.name,
         "facts": e.facts,
+        "facts_list": facts_list(e.facts),
         "key_fact": _key_fact(e.facts),
         "when": when,
         "countdown": countdown,
@@ -165,6 +177,14 @@ def _said(ctx: DraftContext) -> tuple[set[str], set[str]]:
 
 def _body(text: str, persona: Persona) -> str:
     return re.sub(r"\s+", "", text.replace(persona.signoff, "") if persona.signoff else text)
+
+
+def facts_list(facts: str) -> str:
+    """An entry's facts as short lines when they are a list of several clauses (A；B；C), else as they are."""
+    parts = [p.strip() for p in re.split(r"[；;]", facts.strip().rstrip("。")) if p.strip()]
+    if len(parts) < 3:
+        return facts.strip()
+    return "\n".join(f"· {p}" for p in parts)
 
 
 def _clock_words(minutes: int) -> str:
@@ -241,7 +261,14 @@ class TemplateWriter:
             tries = max(n_var, min(len(tpl.topic_bank()[ctx.topic_type or "社群自带"]["topics"]), 8))
             same = [e for e in ctx.examples if e.topic_type == (ctx.topic_type or "社群自带")]
             # a story is retold only from a past topic of the same type (a nostalgia topic tells a memory)
-            stories = [x for x in (tpl.own_family(tpl.story_of(e.text, ctx.persona), ctx.persona) for e in same) if x]
+            stories = [
+                x
+                for x in (
+                    first_person(ctx.persona)(tpl.own_family(tpl.story_of(e.text, ctx.persona), ctx.persona))
+                    for e in same
+                )
+                if x
+            ]
         for k in range(tries):  # every wording of the slot: never a post said before, then the least said lately
             turn = salt + k
             variables = tpl.context(ctx.persona, ctx.group, ctx.date, ctx.slot_time, base, turn, rituals)
@@ -408,7 +435,10 @@ class TemplateWriter:
         """Whole-post topics from the topic bank; 情怀共鸣 / 成长经历 retell one whole story of the persona's own."""
         out: list[TopicText] = []
         sources: list[str] = []
-        stories = [(e.id, tpl.own_family(tpl.story_of(e.text, ctx.persona), ctx.persona)) for e in ctx.examples]
+        stories = [
+            (e.id, first_person(ctx.persona)(tpl.own_family(tpl.story_of(e.text, ctx.persona), ctx.persona)))
+            for e in ctx.examples
+        ]
         stories = [(i, s) for i, s in stories if s] or [("", tpl.persona_story(ctx.persona))]
         group = ctx.group.name if ctx.group else ""
         count = int(tpl.topic_parts(ctx.topic_type, 0, ctx.persona, ctx.event)["count"])  # type: ignore[call-overload]
