@@ -60,7 +60,10 @@ def plan_day(
             out.append(SlotPlan(s, s.content_type, skip=_NO_ACTIVITY))
         elif s.content_type in ACTIVITY_TYPES or (s.content_type == "公告" and active):
             if active and k and active[0].stage == "预热" and len(active) == 1:
-                out.append(SlotPlan(s, s.content_type, skip=_WARMUP_ONCE))  # a tease a day; reminders come later
+                if s.content_type == "公告" and active[0].days_to_peak == 1:  # the night before the big day
+                    out.append(SlotPlan(s, "公告", active[0], preview=True))
+                else:
+                    out.append(SlotPlan(s, s.content_type, skip=_WARMUP_ONCE))  # a tease a day; reminders later
             elif active and _started(active[0], s):
                 out.append(SlotPlan(s, s.content_type, skip=_LIVE.format(_hhmm(_start(active[0]) or 0))))
             elif active:
@@ -107,7 +110,7 @@ _QUIET = (
     "活动日历里今天没有这个群的活动：这个活动时段空着，一天一条干货、一条话题就够，不刷屏。"
     "要发活动，请先在「活动日历」里添加。"
 )
-_WARMUP_ONCE = "活动还在预热阶段：一天发一条预告就够，早中晚的反复提醒留到拉升阶段，这个时段空着。"
+_WARMUP_ONCE = "活动还在预热阶段：一天发一条预告就够，早中晚的反复提醒留到活动临近的那几天，这个时段空着。"
 FAREWELL_GUIDE = (
     "这个群快要解散了（{g.active_until}），写一条告别：谢谢大家这段时间的参与，说清楚之后去「{g.moves_to}」找你，"
     "温暖简短，不再推销，60-150 字。"

@@ -346,7 +346,9 @@ class TemplateWriter:
     def _activity(self, ctx: DraftContext, act: Active) -> Written:
         bank = activity_templates()
         stage = act.stage if act.stage in bank else "进行中"
-        if ctx.extra.get("preview"):
+        if ctx.extra.get("preview") and ctx.date is not None and act.entry.start <= ctx.date:
+            options = bank["前夜"]  # running already: tomorrow its big day starts
+        elif ctx.extra.get("preview"):
             options = bank["明天"]
         elif ctx.content_type == "公告" and act.stage == "进行中":  # a programme's day: where it stands
             n_day = (ctx.date - act.entry.start).days + 1 if ctx.date else 1

@@ -152,3 +152,10 @@ def test_a_cohorts_numbered_items_do_not_travel() -> None:
         tpl.opening_without_time(mask("今天喝 4 号样茶，是一款勐库的生普。来，把苦和涩分清楚～"))
         == "来，把苦和涩分清楚～"
     )
+
+
+def test_the_night_before_the_big_day_pins_what_to_do_tomorrow(demo: Services) -> None:
+    drafts = {d.slot_time: d for d, _ in demo.draft_day(FLASH, dt.date(2026, 11, 30), save=False)}
+    notice = drafts["21:30"]
+    assert notice.status == "ok" and "明天（12 月 1 日）就到了" in notice.text and "在原订单里付尾款" in notice.text
+    assert drafts["12:30"].status == "skipped"  # still one tease a day otherwise
