@@ -35,9 +35,10 @@ class SlotPlan:
 
 
 def plan_day(
-    group: Group, day: dt.date, active: tuple[Active, ...], tomorrow: tuple[Active, ...] = ()
+    group: Group, day: dt.date, active: tuple[Active, ...], tomorrow: tuple[Active, ...] = (), between: bool = False
 ) -> list[SlotPlan]:
-    """Each slot of the group's day: activity slots follow `active` (most urgent first), others keep their type."""
+    """Each slot of the group's day: activity slots follow `active` (most urgent first), others keep their type.
+    `between`: a class whose cohorts come from the calendar has none running that day, so it stays quiet."""
     if not group.open_on(day.isoformat()):
         why = (
             f"「{group.name}」{group.active_from} 才开群，这一天不起草"
@@ -45,6 +46,14 @@ def plan_day(
             else f"「{group.name}」已在 {group.active_until} 解散，这一天不起草"
         )
         return [SlotPlan(s, s.content_type, skip=why) for s in group.slots]
+    if between:
+        starting = [a for a in tomorrow if a.stage == "进行中"]
+        return [
+            SlotPlan(s, "公告", starting[0], preview=True)
+            if starting and n == len(group.slots) - 1
+            else SlotPlan(s, s.content_type, skip=_BETWEEN)
+            for n, s in enumerate(group.slots)
+        ]
     has_topic = any(s.content_type == "话题" for s in group.slots)
     out: list[SlotPlan] = []
     k = 0
@@ -106,6 +115,10 @@ def _hhmm(minutes: int) -> str:
 
 
 _LIVE = "活动 {} 已经开始：这个时段留给现场，群里的消息请按现场情况发（比如开播提醒、抽奖结果）。"
+_BETWEEN = (
+    "两期之间：活动日历里这个学习群今天没有在进行的一期，这一天不起草（学员结营后一般已经转去别的群）。"
+    "下一期加进「活动日历」后，开营前一晚会发预告，开营当天起恢复每天的内容。"
+)
 _QUIET = (
     "活动日历里今天没有这个群的活动：这个活动时段空着，一天一条干货、一条话题就够，不刷屏。"
     "要发活动，请先在「活动日历」里添加。"

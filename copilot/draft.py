@@ -139,7 +139,14 @@ class Drafter:
 
     def plan(self, group: Group, day: dt.date) -> list[SlotPlan]:
         """Read the calendar (today's and tomorrow's entries) for each slot of the group's rhythm."""
-        return plan_day(group, day, self.active(day, group.name), self.active(day + dt.timedelta(days=1), group.name))
+        today = self.active(day, group.name)
+        between = (
+            group.type == "学习群"
+            and self.calendar is not None
+            and not any(a.stage == "进行中" for a in today)
+            and any(not e.stages and e.group == group.name for e in self.calendar.list(group=group.name))
+        )
+        return plan_day(group, day, today, self.active(day + dt.timedelta(days=1), group.name), between=between)
 
     def day(
         self,

@@ -122,6 +122,7 @@ def activity_variables(ctx: DraftContext, act: Active) -> dict:
     else:
         end_line = ""
     p = ctx.persona
+    mine = first_person(p)  # the persona posts it: 私信阿禾报名 → 私信我报名
     today_line = "就是今天"
     if act.stage == "爆破" and act.days_to_peak == 0 and e.end == day and tf.start_minutes(e.facts) is None:
         due = tf.deadline_minutes(e.facts)
@@ -145,9 +146,9 @@ def activity_variables(ctx: DraftContext, act: Active) -> dict:
         "address": p.address_form[0] if p.address_form else "大家",
         "e1": tpl.greeting_emoji(p)[ctx.index % len(tpl.greeting_emoji(p))] if p.emoji else "",
         "name": e.name,
-        "facts": e.facts,
-        "facts_list": facts_list(e.facts),
-        "key_fact": _key_fact(e.facts),
+        "facts": mine(e.facts),
+        "facts_list": facts_list(mine(e.facts)),
+        "key_fact": _key_fact(mine(e.facts)),
         "when": when,
         "countdown": countdown,
         "end_line": end_line,

@@ -120,7 +120,7 @@ def test_a_running_programme_shows_its_day_in_the_morning_the_night_and_the_noti
 def test_between_two_cohorts_a_class_gets_no_homework(demo: Services) -> None:
     for day in ("2026-12-28", "2026-12-29", "2026-12-30", "2027-01-01"):
         for d, _ in demo.draft_day(CAMP, dt.date.fromisoformat(day), save=True):
-            assert "作业" not in d.text and "第 10 期" not in d.text, (day, d.slot_time, d.text)
+            assert d.status == "skipped" and "两期之间" in d.error, (day, d.slot_time, d.text)
 
 
 def test_a_one_day_activity_leaves_the_slots_after_its_start_to_the_live_and_counts_down_before(
@@ -159,3 +159,16 @@ def test_the_night_before_the_big_day_pins_what_to_do_tomorrow(demo: Services) -
     notice = drafts["21:30"]
     assert notice.status == "ok" and "明天（12 月 1 日）就到了" in notice.text and "在原订单里付尾款" in notice.text
     assert drafts["12:30"].status == "skipped"  # still one tease a day otherwise
+
+
+def test_a_class_between_cohorts_stays_quiet_and_announces_the_next_the_night_before() -> None:
+    from copilot.calendar import Active, Entry
+    from copilot.dayplan import plan_day
+    from copilot.records import Group, Slot
+
+    g = Group("读书营", "学习群", slots=(Slot("08:00", "早安"), Slot("20:00", "干货"), Slot("21:30", "公告")))
+    nxt = Entry("n", "读书营第 3 期", "读书营", dt.date(2027, 3, 2), dt.date(2027, 3, 22), facts="3 月 2 日开营")
+    eve = plan_day(g, dt.date(2027, 3, 1), (), (Active(nxt, "进行中", 21, -1),), between=True)
+    assert [p.skip != "" for p in eve] == [True, True, False] and eve[-1].preview and eve[-1].activity
+    quiet = plan_day(g, dt.date(2027, 2, 20), (), (), between=True)
+    assert all("两期之间" in p.skip for p in quiet)
