@@ -15,7 +15,6 @@ import math
 import re
 import sqlite3
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -423,9 +422,9 @@ class PostIndex:
         scored = []
         for pid, text in candidates:
             toks = text.split()
-            tf = Counter(toks)
             norm = k1 * (1 - norm_b + norm_b * len(toks) / max(avg, 1e-6))
-            score = sum(idf[t] * tf[t] * (k1 + 1) / (tf[t] + norm) for t in tokens if tf.get(t))
+            tf = [(t, toks.count(t)) for t in tokens]  # a few query words: cheaper than a Counter of the post
+            score = sum(idf[t] * c * (k1 + 1) / (c + norm) for t, c in tf if c)
             if score > 0:
                 scored.append((-score, pid))
         scored.sort()
