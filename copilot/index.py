@@ -15,7 +15,6 @@ import math
 import re
 import sqlite3
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -111,6 +110,8 @@ class PostIndex:
         self._local = threading.local()
         self._groups: tuple[int, dict[str, np.ndarray]] = (-1, {})
         self._pct_lock = threading.Lock()
+        # Per index version (any process's write bumps it): document frequencies and filter shares already read.
+        self._stats: tuple[int, dict[tuple[str, ...], float]] = (-1, {})
         self._schema()
 
     # ------------------------------------------------------------------ connection and schema
@@ -170,8 +171,12 @@ class PostIndex:
         return int(self.meta("version", "0"))
 
     def count(self) -> int:
-        """Number of indexed posts and chunks."""
+        """Number of indexed posts and chunks (counted)."""
         return int(self._db().execute("SELECT COUNT(*) FROM posts").fetchone()[0])
+
+    def size(self) -> int:
+        """Number of indexed posts and chunks, as the write triggers keep it (no scan)."""
+        return self._corpus()[0]
 
     # ------------------------------------------------------------------ writes
 
@@ -314,23 +319,39 @@ class PostIndex:
             found.update(r[0] for r in db.execute(f"SELECT id FROM posts WHERE id IN ({marks})", chunk))
         return found
 
+    def _cached(self) -> dict[tuple[str, ...], float]:
+        """Statistics read since the last write by any process (cleared when the shared version moves)."""
+        version = self.version
+        with self._pct_lock:
+            if self._stats[0] != version or len(self._stats[1]) > 50_000:
+                self._stats = (version, {})
+            return self._stats[1]
+
     def share(self, filters: Mapping[str, str]) -> float:
         """The fraction of indexed posts passing the filters (0 for an empty index)."""
-        cond, params = where_sql(filters)
-        n = self._corpus()[0]
-        return (
-            int(self._db().execute(f"SELECT COUNT(*) FROM posts WHERE {cond}", params).fetchone()[0]) / n if n else 0.0
-        )
+        cache = self._cached()
+        key = ("share", *(f"{k}={v}" for k, v in sorted(filters.items()) if v))
+        if key not in cache:
+            cond, params = where_sql(filters)
+            n = self._corpus()[0]
+            got = int(self._db().execute(f"SELECT COUNT(*) FROM posts WHERE {cond}", params).fetchone()[0])
+            cache[key] = got / n if n else 0.0
+        return cache[key]
 
     def matching(self, ids: Sequence[str], filters: Mapping[str, str]) -> set[str]:
-        """Which of these ids are indexed posts passing the filters."""
-        cond, params = where_sql(filters)
+        """Which of these ids are indexed posts passing the filters.
+
+        The rows are read by id and filtered here: given `id IN (…) AND content_type = ?`, SQLite may walk the
+        type's index instead (tens of thousands of rows at 100k posts) rather than look up a few hundred ids.
+        """
+        col = {"group": 1, "content_type": 2, "topic_type": 3}
+        want = [(col[k], v) for k, v in filters.items() if v]
         found: set[str] = set()
         db = self._db()
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
-            sql = f"SELECT id FROM posts WHERE id IN ({','.join('?' for _ in chunk)}) AND {cond}"
-            found.update(r[0] for r in db.execute(sql, [*chunk, *params]))
+            sql = f"SELECT id, grp, content_type, topic_type FROM posts WHERE id IN ({','.join('?' for _ in chunk)})"
+            found.update(r[0] for r in db.execute(sql, chunk) if all(r[i] == v for i, v in want))
         return found
 
     def posts(self, ids: Sequence[str]) -> dict[str, Post]:
@@ -401,19 +422,24 @@ class PostIndex:
         scored = []
         for pid, text in candidates:
             toks = text.split()
-            tf = Counter(toks)
             norm = k1 * (1 - norm_b + norm_b * len(toks) / max(avg, 1e-6))
-            score = sum(idf[t] * tf[t] * (k1 + 1) / (tf[t] + norm) for t in tokens if tf.get(t))
+            tf = [(t, toks.count(t)) for t in tokens]  # a few query words: cheaper than a Counter of the post
+            score = sum(idf[t] * c * (k1 + 1) / (c + norm) for t, c in tf if c)
             if score > 0:
                 scored.append((-score, pid))
         scored.sort()
         return [pid for _, pid in scored[:depth]]
 
     def _df(self, tokens: Sequence[str]) -> dict[str, int]:
-        """Document frequency of each token over the whole index."""
+        """Document frequency of each token over the whole index (FTS5 reads a term's whole doclist to count it,
+        milliseconds for a common word at 100k posts, so counts are kept until the next write)."""
         db = self._db()
+        cache = self._cached()
         out: dict[str, int] = {}
         for t in tokens:
+            if ("df", t) in cache:
+                out[t] = int(cache[("df", t)])
+                continue
             if t.isalnum():  # one FTS5 term: read its count from the vocabulary
                 row = db.execute("SELECT doc FROM posts_vocab WHERE term = ?", (t,)).fetchone()
                 out[t] = int(row[0]) if row else 0
@@ -422,6 +448,7 @@ class PostIndex:
                     "SELECT COUNT(*) FROM posts_fts WHERE posts_fts MATCH ?", (_fts_query([t]),)
                 ).fetchone()
                 out[t] = int(row[0])
+            cache[("df", t)] = out[t]
         return out
 
     def top(self, filters: Mapping[str, str], k: int, exclude: Iterable[str] = (), offset: int = 0) -> list[Post]:

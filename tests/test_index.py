@@ -211,3 +211,34 @@ def test_a_failed_write_leaves_the_index_matching_chroma(
         store.upsert(Post(id="t7", text="竹编茶盘怎么清洗", content_type="干货", group="茶友群"))
     assert _lexical(services, "竹编茶盘") == ["t7"]  # repaired from what Chroma holds, not left pending
     _consistent(services)
+
+
+def test_cached_word_counts_and_filter_shares_follow_writes_from_another_writer(
+    services: Services, tmp_path: Path
+) -> None:
+    _ingest(services, tmp_path)
+    idx = services.store.index
+    assert _lexical(services, "紫砂壶") == []  # its count (0) is now kept until the next write
+    assert idx.share({"content_type": "干货"}) == pytest.approx(2 / 6)
+    other = Services(Settings(home=services.settings.home))  # its own index connection and caches, like a process
+    other.store.upsert(Post(id="p9", text="老茶客的紫砂壶怎么养", content_type="干货", group="茶友群"))
+    assert _lexical(services, "紫砂壶") == ["p9"]
+    assert idx.share({"content_type": "干货"}) == pytest.approx(3 / 7)
+    assert idx.share({"content_type": "干货", "group": "福利群"}) == 0.0
+
+
+def test_filtered_ids_and_semantic_search_need_no_scan(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ingest(services, tmp_path)
+    ids = ["t1", "t2", "t3", "t5", "nope"]
+    assert services.store.index.matching(ids, {"content_type": "干货"}) == {"t2", "t3"}
+    assert services.store.index.matching(ids, {"group": "福利群", "content_type": ""}) == {"t5"}
+    assert services.store.index.matching(ids, {}) == {"t1", "t2", "t3", "t5"}
+
+    def no_count() -> int:
+        raise AssertionError("Chroma's count() scans the store: a query must not call it")
+
+    monkeypatch.setattr(services.store.collection, "count", no_count)
+    assert services.store.index.size() == 6
+    assert services.retriever.search("梅雨季节茶叶受潮", k=1, filters=Filters(content_type="干货"))[0].post.id == "t3"
