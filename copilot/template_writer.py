@@ -286,7 +286,11 @@ class TemplateWriter:
                 variables.update(topic_type=ctx.topic_type or "社群自带", topic_opening=parts["opening"])
             raw, label = tpl.render(ctx.content_type, variables, turn)
             text, changes = self._voice(raw)
-            score = (int(_body(text, ctx.persona) in bodies), tpl.echo(text, grams, ctx.persona.signoff))
+            said_before = _body(text, ctx.persona) in bodies
+            if ctx.content_type == "话题":  # the same question again, whatever its closing line, is a repeat
+                asked = _body(str(variables["topic_opening"]).splitlines()[-1], ctx.persona)
+                said_before = said_before or any(asked in b for b in bodies)
+            score = (int(said_before), tpl.echo(text, grams, ctx.persona.signoff))
             if best is None or score < best[0]:
                 best = (score, text, label, changes)
             if score < (0, 0.1):
