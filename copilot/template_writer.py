@@ -148,7 +148,7 @@ def activity_variables(ctx: DraftContext, act: Active) -> dict:
         "name": e.name,
         "facts": mine(e.facts),
         "facts_list": facts_list(mine(e.facts)),
-        "key_fact": _key_fact(mine(e.facts)),
+        "key_fact": _key_fact(mine(e.facts)) if today_line == "就是今天" else _other_fact(mine(e.facts)),
         "when": when,
         "countdown": countdown,
         "end_line": end_line,
@@ -178,6 +178,14 @@ def _said(ctx: DraftContext) -> tuple[set[str], set[str]]:
 
 def _body(text: str, persona: Persona) -> str:
     return re.sub(r"\s+", "", text.replace(persona.signoff, "") if persona.signoff else text)
+
+
+def _other_fact(facts: str) -> str:
+    """The first clause of the facts that does not repeat the clock time the opening line already gave."""
+    for clause in re.split(r"(?<=[；;。])", facts.strip()):
+        if clause.strip() and not any(tf.is_clock(m, clause) for m in tf.CLOCK.finditer(clause)):
+            return _key_fact(clause)
+    return _key_fact(facts)
 
 
 def facts_list(facts: str) -> str:
@@ -253,6 +261,10 @@ class TemplateWriter:
         if base and ctx.group.type != "学习群":  # a class's 同学 are 茶友 / 家人 in any other group
             member = (ctx.persona.address_form[0] if ctx.persona.address_form else "大家").removesuffix("们")
             base = base.replace("同学们", member + "们").replace("同学", member)
+        if base and ctx.persona.name:  # 私信阿果: someone the persona file does not know; members DM the persona
+            base = re.sub(
+                rf"私信(?!我|{re.escape(ctx.persona.name)})[\u4e00-\u9fff]{{2}}(?=说|聊|问|[，。！])", "私信我", base
+            )
         grams, bodies = _said(ctx)
         best: tuple[tuple[int, float], str, str, tuple[str, ...]] | None = None
         n_var = max(len(tpl.load_template(ctx.content_type).variants), 1)

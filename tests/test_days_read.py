@@ -172,3 +172,17 @@ def test_a_class_between_cohorts_stays_quiet_and_announces_the_next_the_night_be
     assert [p.skip != "" for p in eve] == [True, True, False] and eve[-1].preview and eve[-1].activity
     quiet = plan_day(g, dt.date(2027, 2, 20), (), (), between=True)
     assert all("两期之间" in p.skip for p in quiet)
+
+
+def test_a_lesson_never_sends_members_to_someone_the_persona_file_does_not_know(demo: Services) -> None:
+    for day in ("2026-12-10", "2026-12-11", "2026-12-12", "2026-12-13", "2026-12-14", "2026-12-15"):
+        for g in (WELFARE, CAMP):
+            for d, _ in demo.draft_day(g, dt.date.fromisoformat(day), save=True):
+                assert "私信阿果" not in d.text, (day, g, d.slot_time)
+
+
+def test_the_last_reminder_before_a_start_lists_how_to_join_and_no_line_says_the_time_twice(demo: Services) -> None:
+    drafts = {d.slot_time: d for d, _ in demo.draft_day(FLASH, dt.date(2026, 12, 12), save=False)}
+    assert "主页点「预约」" in drafts["19:30"].text
+    noon = drafts["12:30"].text
+    assert noon.count("晚上 8 点") == 1, noon
