@@ -32,6 +32,8 @@ class SlotPlan:
     """A 公告 announcing an activity that starts tomorrow."""
     type_nth: int = 0
     """The k-th slot of its content type that day, so two 干货 slots of one day never share a post."""
+    goodbye: bool = False
+    """The group's last slot is the activity's last call: it also says goodbye (the farewell cannot wait)."""
 
 
 def plan_day(
@@ -60,8 +62,12 @@ def plan_day(
     to_close = (dt.date.fromisoformat(group.active_until) - day).days if group.active_until else 99
     closing = to_close == 0 or (to_close == 1 and not active)  # never in the middle of the activity's big day
     starting = [a for a in tomorrow if a.stage != "进行中" and a.entry.name not in {x.entry.name for x in active}]
+    ends_today = [a for a in active if a.days_left == 0]
     for n, s in enumerate(group.slots):
-        if closing and n == len(group.slots) - 1:  # the group's last days end with a goodbye
+        last_call = closing and n == len(group.slots) - 1 and ends_today and s.content_type in (*ACTIVITY_TYPES, "公告")
+        if last_call and not _started(ends_today[0], s):  # the activity's last call, with the goodbye in it
+            out.append(SlotPlan(s, s.content_type, ends_today[0], nth=max(k, 2), goodbye=True))  # 抓紧 wording
+        elif closing and n == len(group.slots) - 1:  # the group's last days end with a goodbye
             out.append(SlotPlan(s, "其他", farewell=True))
         elif s.content_type == "公告" and not active and starting:  # tomorrow's preview
             out.append(SlotPlan(s, "公告", starting[0], preview=True))

@@ -196,10 +196,13 @@ class Drafter:
             topic_type=topic_type,
             guide=FAREWELL_GUIDE.format(g=group)
             if plan.farewell
-            else SLOT_GUIDES.get(plan.content_type, SLOT_GUIDES["其他"]),
+            else SLOT_GUIDES.get(plan.content_type, SLOT_GUIDES["其他"])
+            + (f" 这个群今天之后就解散了：末尾加一句告别，请大家去「{group.moves_to}」。" if plan.goodbye else ""),
             extra={
                 "nth": plan.nth,
                 "farewell": plan.farewell,
+                "goodbye": group.moves_to if plan.goodbye else "",
+                "goodbye_now": plan.goodbye,
                 "preview": plan.preview,
                 "type_nth": plan.type_nth,
                 "source_age": ctx.source_age,

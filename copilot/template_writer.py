@@ -127,6 +127,11 @@ def activity_variables(ctx: DraftContext, act: Active) -> dict:
     if act.stage == "爆破" and act.days_to_peak == 0 and e.end == day and tf.start_minutes(e.facts) is None:
         due = tf.deadline_minutes(e.facts)
         today_line = f"今天{_clock_words(due)}截止" if due is not None else "今天截止"
+        if due is not None and ctx.slot_time:
+            h, m = (int(x) for x in ctx.slot_time.split(":"))
+            left = due - (h * 60 + m)
+            if 0 < left <= 120:
+                today_line = f"还有 {left // 60} 小时就截止了" if left % 60 == 0 else f"还有 {left} 分钟就截止了"
     start = tf.start_minutes(e.facts) if act.stage == "爆破" and act.days_to_peak == 0 else None
     if start is not None and ctx.slot_time:
         h, m = (int(x) for x in ctx.slot_time.split(":"))
@@ -388,6 +393,11 @@ class TemplateWriter:
             text = render_template(options[(first + k) % len(options)], **variables)
             if ctx.notes.strip():  # the operator's facts for today win over the calendar's
                 text = f"{text}\n{ctx.notes.strip()}"
+            if ctx.extra.get("goodbye_now"):  # the group's last post: the last call says goodbye too
+                moves = ctx.extra.get("goodbye") or ""
+                text += "\n这个群今天之后就解散啦，谢谢大家这些天的陪伴。" + (
+                    f"想继续聊的，来「{moves}」找我。" if moves else ""
+                )
             text, changes = self._voice(re.sub(r"\n{2,}", "\n", text), sign=ctx.content_type != "公告")
             score = (int(_body(text, ctx.persona) in bodies), 0.0)
             if best is None or score < best[0]:

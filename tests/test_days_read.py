@@ -186,3 +186,9 @@ def test_the_last_reminder_before_a_start_lists_how_to_join_and_no_line_says_the
     assert "主页点「预约」" in drafts["19:30"].text
     noon = drafts["12:30"].text
     assert noon.count("晚上 8 点") == 1, noon
+
+
+def test_a_groups_last_post_before_a_deadline_is_the_last_call_and_says_goodbye(baby: Services) -> None:
+    drafts = {d.slot_time: d for d, _ in baby.draft_day("小满·年卡快闪群", dt.date(2026, 12, 7), save=False)}
+    last = drafts["20:00"].text
+    assert "还有 1 小时就截止了" in last and "解散" in last and "「小满·宝妈共读群」" in last
