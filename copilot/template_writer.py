@@ -343,9 +343,12 @@ class TemplateWriter:
         unused = sorted((e for e in usable if e.id not in age), key=lambda e: (e.group != own, score[e.id] < 0.999))
         ranked = unused + sorted((e for e in usable if e.id in age), key=lambda e: -age[e.id])
         pick = ranked[int(ctx.extra.get("type_nth", 0)) % len(ranked)]
-        if ctx.content_type == "干货" and age.get(pick.id, REPEAT_DAYS) < REPEAT_DAYS:
+        # a cohort never gets the same lesson twice: the window is the running programme's days so far
+        run = next((a for a in ctx.activities if a.stage == "进行中"), None)
+        window = max(REPEAT_DAYS, (day - run.entry.start).days + 1) if run else REPEAT_DAYS
+        if ctx.content_type == "干货" and age.get(pick.id, window) < window:
             raise NothingNew(
-                f"往期「{ctx.content_type}」帖只有 {len(pool)} 条能用，最近 {REPEAT_DAYS} 天都发过了：这个时段空着，"
+                f"往期「{ctx.content_type}」帖只有 {len(pool)} 条能用，最近 {window} 天都发过了：这个时段空着，"
                 "免得群友看到重复的内容。请在「知识库」导入更多往期帖，或者手写这一条。"
             )
         return pick

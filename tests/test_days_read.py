@@ -192,3 +192,17 @@ def test_a_groups_last_post_before_a_deadline_is_the_last_call_and_says_goodbye(
     drafts = {d.slot_time: d for d, _ in baby.draft_day("小满·年卡快闪群", dt.date(2026, 12, 7), save=False)}
     last = drafts["20:00"].text
     assert "还有 1 小时就截止了" in last and "解散" in last and "「小满·宝妈共读群」" in last
+
+
+def test_a_cohort_never_gets_the_same_lesson_twice(demo: Services) -> None:
+    seen: dict[str, str] = {}
+    d0 = dt.date(2026, 11, 16)  # 第 9 期 runs 11-16 … 12-06
+    for i in range(21):
+        day = d0 + dt.timedelta(days=i)
+        for d, _ in demo.draft_day(CAMP, day, save=True):
+            if d.content_type == "干货" and d.status == "ok":
+                for s in d.sources:
+                    assert s not in seen, (s, seen[s], day)
+                    seen[s] = day.isoformat()
+            elif d.content_type == "干货":
+                assert d.status == "skipped" and "导入更多往期帖" in d.error  # says why, never repeats
