@@ -21,7 +21,7 @@ from copilot.tokens import count_tokens
 from copilot.writers import DraftContext, Example, TopicText, Written
 
 TEMPLATE_MODEL = "template"
-REPEAT_DAYS = 7
+REPEAT_DAYS = 14
 """A lesson built on a past post is not built on it again in the same group within this many days."""
 
 
