@@ -170,6 +170,14 @@ def group_rituals(ctx: DraftContext) -> frozenset[str]:
     return frozenset(r for r in tpl.RITUALS if r in text)
 
 
+def _one_opening(text: str, address: str) -> str:
+    """A lesson whose own first line already opens it (说说老茶🌿) does not get a second opening line above it."""
+    lines = text.split("\n")
+    if len(lines) > 2 and re.match(r"^(讲讲|聊聊|说说|学学)", lines[1]) and len(lines[1]) <= 16:
+        return "\n".join([f"{address}，{lines[1]}", *lines[2:]])
+    return text
+
+
 def _said(ctx: DraftContext) -> tuple[set[str], set[str]]:
     """The wording of the last week (n-grams) and every post of the last months (whole bodies), not to repeat."""
     grams: set[str] = set()
@@ -302,6 +310,7 @@ class TemplateWriter:
                 )
                 variables.update(topic_type=ctx.topic_type or "社群自带", topic_opening=parts["opening"])
             raw, label = tpl.render(ctx.content_type, variables, turn)
+            raw = _one_opening(raw, str(variables["address"]))
             text, changes = self._voice(raw)
             said_before = _body(text, ctx.persona) in bodies
             if ctx.content_type == "话题":  # the same question again, whatever its closing line, is a repeat

@@ -206,3 +206,14 @@ def test_a_cohort_never_gets_the_same_lesson_twice(demo: Services) -> None:
                     seen[s] = day.isoformat()
             elif d.content_type == "干货":
                 assert d.status == "skipped" and "导入更多往期帖" in d.error  # says why, never repeats
+
+
+def test_a_lesson_that_opens_itself_gets_no_second_opening() -> None:
+    from copilot.template_writer import _one_opening
+
+    assert (
+        _one_opening("茶友们，小课堂开讲🍵\n说说老茶🌿\n常见的套路是……", "茶友们")
+        == "茶友们，说说老茶🌿\n常见的套路是……"
+    )
+    long = "茶友们，小课堂开讲🍵\n讲讲水，泡茶的水比茶叶还容易被忽略🍵\n……"
+    assert _one_opening(long, "茶友们") == long  # a whole topic sentence keeps the opening above it
