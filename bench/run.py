@@ -264,7 +264,7 @@ def drafting() -> dict:
         settings = Settings(home=demo.settings.home, llm_base_url=stub.base_url, llm_model="stub-model")
         svc = Services(settings)
         svc.warm()  # the app warms up at start; the bench measures drafting, not first-use loading
-        group = next(g for g in svc.persona().groups if len(g.slots) == 6)
+        group = max(svc.persona().groups, key=lambda g: len(g.slots))  # the busiest rhythm
         chat = Chat(stub.base_url, "stub-model")
         t = time.perf_counter()
         chat.complete("系统", "任务：一条消息")
@@ -272,7 +272,8 @@ def drafting() -> dict:
         t = time.perf_counter()
         pairs = svc.draft_day(group.name, dt.date(2026, 11, 24), save=False)
         wall = time.perf_counter() - t
-        tokens = sorted(d.prompt_tokens for d, _ in pairs)
+        drafted = [d for d, _ in pairs if d.status != "skipped"]  # a slot the plan leaves empty costs nothing
+        tokens = sorted(d.prompt_tokens for d in drafted)
     finally:
         stub.stop()
     offline = demo_services()
@@ -281,7 +282,7 @@ def drafting() -> dict:
     offline.draft_day(group.name, dt.date(2026, 11, 24), save=False)
     template_s = time.perf_counter() - t
     return {
-        "slots": len(pairs),
+        "slots": len(drafted),
         "one_request_s": round(one, 2),
         "day_wall_s": round(wall, 2),
         "day_vs_one_request": round(wall / one, 2),
