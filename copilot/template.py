@@ -88,34 +88,8 @@ def core_of(text: str, persona: Persona) -> str:
     return text.strip()
 
 
-# Sentences tied to the day they were first posted (holidays, weekdays, relative days, dates, weather of a season).
-_DATED = re.compile(
-    r"中秋|国庆|春节|过年|端午|元旦|清明|双十一|双十二|圣诞|周[一二三四五六日天末]|星期|礼拜|\d+\s*月\s*\d+|"
-    r"今天|昨天|明天|今晚|昨晚|明晚|这周|本周|下周|上周|刚刚|刚才|这[几两]天|前[几两]天|最近|今年|去年|上个月|解暑|三伏|立[春夏秋冬]|月饼|粽子|汤圆|年货|春联|开学"
-    r"|节后|假期|放假|长假|开工|收心|返程|中午|下午|晚上|早上|一会儿"
-)
-
-
 # A sentence opening with a pronoun or connective leans on the one before it and cannot stand alone.
 _DANGLING = re.compile(r"^(他|她|它|这|那|但|可是|所以|而且|然后|因为|于是|后来|不过|其实|结果)")
-
-
-def lead_of(core: str, salt: int = 0) -> str:
-    """One telling, timeless sentence of a core text (medium length, not a question, no dated reference)."""
-    sents = [
-        s.strip()
-        for s in re.split(r"(?<=[。！？])|(?<=～)(?=\s|$)", core)
-        if 8 <= len(s.strip()) <= 70
-        and not _DATED.search(s)
-        and not _DANGLING.match(s.strip())
-        and not PLACEHOLDER.search(s)
-        and not _GREETING.search(s)
-        and "@" not in s  # a line addressed to one member belongs to that day's chat
-    ]
-    if not sents:
-        return ""
-    sents.sort(key=lambda s: (-("？" not in s), -len(s)))
-    return sents[salt % min(len(sents), 3)]
 
 
 def schedule_text(group: Group, skip: str = "") -> str:
@@ -256,16 +230,12 @@ def context(
         "day": day.day,
         "weekday": WEEKDAYS[day.weekday()],
         "season_line": season_line(season, day, salt),
-        "schedule": schedule_text(group),
-        "recap": schedule_text(group).replace(" ", "的") or "聊了不少",
-        "tomorrow": f"{schedule_text(group).split('、')[0]}见" if group.slots else "老时间见",
         "ex_core": evergreen_core(core, rituals),
         "has_homework": bool(
             rituals and "作业" in rituals and re.search(r"^作业[：:]", evergreen_core(core, rituals), flags=re.M)
         ),
         "progress": "",
         "core_asks": "？" in (evergreen_core(core, rituals).splitlines() or [""])[-1],
-        "ex_lead": lead_of(core, salt),
         "topic_type": "",
         "topic_opening": "",
     }
