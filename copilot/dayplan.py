@@ -112,8 +112,7 @@ def _start(a: Active) -> int | None:
 
 def _started(a: Active, slot: Slot) -> bool:
     start = _start(a)
-    h, m = (int(x) for x in slot.time.split(":"))
-    return start is not None and h * 60 + m >= start
+    return start is not None and tf.minute_of_day(slot.time) >= start
 
 
 def _hhmm(minutes: int) -> str:

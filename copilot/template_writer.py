@@ -128,14 +128,12 @@ def activity_variables(ctx: DraftContext, act: Active) -> dict:
         due = tf.deadline_minutes(e.facts)
         today_line = f"今天{_clock_words(due)}截止" if due is not None else "今天截止"
         if due is not None and ctx.slot_time:
-            h, m = (int(x) for x in ctx.slot_time.split(":"))
-            left = due - (h * 60 + m)
+            left = due - tf.minute_of_day(ctx.slot_time)
             if 0 < left <= 120:
                 today_line = f"还有 {left // 60} 小时就截止了" if left % 60 == 0 else f"还有 {left} 分钟就截止了"
     start = tf.start_minutes(e.facts) if act.stage == "爆破" and act.days_to_peak == 0 else None
     if start is not None and ctx.slot_time:
-        h, m = (int(x) for x in ctx.slot_time.split(":"))
-        left = start - (h * 60 + m)
+        left = start - tf.minute_of_day(ctx.slot_time)
         if 0 < left <= 90:
             today_line = "还有半小时就开始了" if left == 30 else f"还有 {left} 分钟就开始了"
         elif left > 90:

@@ -227,27 +227,32 @@ def is_clock(m: re.Match[str], text: str) -> bool:
 
 def deadline_minutes(text: str) -> int | None:
     """The minute of day of the first deadline in a text (截止 …晚上 10 点, 晚上 9 点前), or None."""
-    for m in CLOCK.finditer(text):
-        before = re.split(r"[；;。，,\n]", text[max(m.start() - 14, 0) : m.start()])[-1]
-        after = text[m.end() : m.end() + 3]
-        if is_clock(m, text) and (re.match(r"\s*(?:前|之前|以前|截止|为止)", after) or re.search(r"截止|截至", before)):
-            options = clock_minutes(m)
-            if len(options) == 1:
-                return options[0]
-    return None
+    return _first_clock(text, deadline=True)
 
 
 def start_minutes(text: str) -> int | None:
-    """The minute of day the first unambiguous clock time in a text names (晚上 8 点 → 1200), or None."""
+    """The minute of day the first unambiguous clock time in a text names (晚上 8 点 → 1200), or None; deadlines
+    (晚上 9 点前下单, 截止 12 月 6 日晚上 10 点) are not when something starts."""
+    return _first_clock(text, deadline=False)
+
+
+def _first_clock(text: str, deadline: bool) -> int | None:
     for m in CLOCK.finditer(text):
         before = re.split(r"[；;。，,\n]", text[max(m.start() - 14, 0) : m.start()])[-1]
-        if re.match(r"\s*(?:前|之前|以前|截止|为止)", text[m.end() : m.end() + 3]) or re.search(r"截止|截至", before):
-            continue  # 晚上 9 点前下单 and 截止 12 月 6 日晚上 10 点 are deadlines, not when it starts
-        if is_clock(m, text):
+        due = bool(
+            re.match(r"\s*(?:前|之前|以前|截止|为止)", text[m.end() : m.end() + 3]) or re.search(r"截止|截至", before)
+        )
+        if due == deadline and is_clock(m, text):
             options = clock_minutes(m)
             if len(options) == 1:
                 return options[0]
     return None
+
+
+def minute_of_day(hhmm: str) -> int:
+    """HH:MM as the minute of the day: 20:30 → 1230."""
+    h, m = (int(x) for x in hhmm.split(":"))
+    return h * 60 + m
 
 
 def clock_minutes(m: re.Match[str]) -> tuple[int, ...]:

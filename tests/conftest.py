@@ -153,3 +153,25 @@ def demo_copy(demo_home: Path, tmp_path: Path) -> Path:
     target = tmp_path / "demo"
     shutil.copytree(demo_home, target)
     return target
+
+
+# Module-scoped: each test module gets its own workspace, so one module's saved days never shape another's.
+@pytest.fixture(scope="module")
+def baby(tmp_path_factory: pytest.TempPathFactory) -> Services:
+    """A second brand (母婴, fields with （）「」、, its own rhythm, a short-lived group), ingested with its calendar."""
+    fix = Path(__file__).resolve().parent / "fixtures"
+    svc = Services(Settings(home=tmp_path_factory.mktemp("baby")))
+    report = svc.ingest([fix / "baby_posts.jsonl"], persona=fix / "baby_persona.yaml")
+    assert not report.refused, report.refused
+    svc.calendar.import_file(fix / "baby_calendar.yaml", [g.name for g in svc.persona().groups])
+    return svc
+
+
+@pytest.fixture(scope="module")
+def demo(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Services:
+    """A copy of the demo workspace for one test module."""
+    import shutil
+
+    home = tmp_path_factory.mktemp("demo-module") / "home"
+    shutil.copytree(demo_home, home)
+    return Services(Settings(home=home))

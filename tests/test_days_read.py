@@ -4,35 +4,15 @@ does not have, a programme's day, an activity's start."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from pathlib import Path
 
 import pytest
 
 from copilot import template as tpl
 from copilot import timefacts as tf
-from copilot.config import Settings
 from copilot.mask import mask
 from copilot.services import Services
 
-FIX = Path(__file__).resolve().parent / "fixtures"
 WELFARE, CAMP, FLASH = "山茶小院·茶友福利群", "山茶小院·21天识茶营", "山茶小院·双十二快闪群"
-
-
-@pytest.fixture(scope="module")
-def baby(tmp_path_factory: pytest.TempPathFactory) -> Services:
-    svc = Services(Settings(home=tmp_path_factory.mktemp("baby-read")))
-    report = svc.ingest([FIX / "baby_posts.jsonl"], persona=FIX / "baby_persona.yaml")
-    assert not report.refused, report.refused
-    svc.calendar.import_file(FIX / "baby_calendar.yaml", [g.name for g in svc.persona().groups])
-    return svc
-
-
-@pytest.fixture(scope="module")
-def demo(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Services:
-    home = tmp_path_factory.mktemp("demo-read") / "home"
-    shutil.copytree(demo_home, home)
-    return Services(Settings(home=home))
 
 
 def test_small_amounts_are_no_clock_times_and_weeks_are_masked() -> None:

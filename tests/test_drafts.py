@@ -7,35 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from copilot.config import Settings
 from copilot.errors import InputError
 from copilot.records import TOPIC_TYPES
 from copilot.rules import enforce, member_word_violations, violations
 from copilot.services import Services
 
 ROOT = Path(__file__).resolve().parent.parent
-FIX = Path(__file__).resolve().parent / "fixtures"
 BABY = "小满·宝妈共读群"
 BABY_FLASH = "小满·年卡快闪群"
 DATES = ("2026-11-26", "2026-11-30", "2026-12-03", "2026-12-07", "2027-01-05")
-
-
-@pytest.fixture(scope="module")
-def baby(tmp_path_factory: pytest.TempPathFactory) -> Services:
-    svc = Services(Settings(home=tmp_path_factory.mktemp("baby")))
-    report = svc.ingest([FIX / "baby_posts.jsonl"], persona=FIX / "baby_persona.yaml")
-    assert not report.refused, report.refused
-    svc.calendar.import_file(FIX / "baby_calendar.yaml", [g.name for g in svc.persona().groups])
-    return svc
-
-
-@pytest.fixture(scope="module")
-def demo(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Services:
-    import shutil
-
-    home = tmp_path_factory.mktemp("demo-drafts") / "home"
-    shutil.copytree(demo_home, home)
-    return Services(Settings(home=home))
 
 
 def _clean(svc: Services, text: str, group_type: str = "") -> list[str]:
