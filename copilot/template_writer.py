@@ -297,7 +297,13 @@ class TemplateWriter:
             turn = salt + k
             variables = tpl.context(ctx.persona, ctx.group, ctx.date, ctx.slot_time, base, turn, rituals)
             variables["progress"] = progress_line(ctx, ctx.content_type)
-            fit = [x for x in lines if not (variables.get("core_asks") and "？" in x)] or lines  # one question
+            tail = tpl.grams((str(variables.get("ex_core") or "").splitlines() or [""])[-1], 3)
+            fit = [
+                x
+                for x in lines
+                if not (variables.get("core_asks") and "？" in x)  # one question is enough
+                and not tpl.grams(x, 3) & tail  # nor say the lesson's last words again (对一对 … 对一对)
+            ] or lines
             variables["line"] = fit[(turn + k // n_var) % len(fit)]
             if ctx.content_type in ("活动预告", "活动提醒", "公告"):
                 variables.update(ex_core=ctx.notes.strip())  # an old notice is stale by definition

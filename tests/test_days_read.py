@@ -197,3 +197,11 @@ def test_a_lesson_that_opens_itself_gets_no_second_opening() -> None:
     )
     long = "茶友们，小课堂开讲🍵\n讲讲水，泡茶的水比茶叶还容易被忽略🍵\n……"
     assert _one_opening(long, "茶友们") == long  # a whole topic sentence keeps the opening above it
+
+
+def test_a_lesson_does_not_close_on_its_own_last_words(demo: Services) -> None:
+    for day in ("2027-02-16", "2027-02-17", "2027-02-18", "2027-02-19"):
+        for d, _ in demo.draft_day(WELFARE, dt.date.fromisoformat(day), save=True):
+            if d.content_type == "干货" and d.status == "ok":
+                body = [ln for ln in d.text.splitlines() if ln.strip()][:-1]  # without the sign-off
+                assert not tpl.grams(body[-1], 3) & tpl.grams(body[-2], 3), (day, body[-2:])
